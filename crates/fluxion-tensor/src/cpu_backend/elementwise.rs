@@ -1,0 +1,418 @@
+//! Elementwise kernels: map over one, two or three strided operands into a new contiguous
+//! vector, in parallel when large. f16/bf16 compute through f32.
+
+use std::mem::MaybeUninit;
+
+use half::{bf16, f16};
+use rayon::prelude::*;
+
+use super::strided::{Rows, PAR_THRESHOLD};
+use super::{float_only, map_storage, CpuStorage};
+use crate::backend::BackendStorage;
+use crate::{BinaryOp, CmpOp, DType, Error, Layout, Result, UnaryOp, WithDType};
+
+/// Float element types the CPU computes in natively.
+pub(crate) trait CpuFloat: num_traits::Float + WithDType + Default {
+    /// The error function.
+    fn erf(self) -> Self;
+}
+
+impl CpuFloat for f32 {
+    #[inline(always)]
+    fn erf(self) -> Self {
+        libm::erff(self)
+    }
+}
+
+impl CpuFloat for f64 {
+    #[inline(always)]
+    fn erf(self) -> Self {
+        libm::erf(self)
+    }
+}
+
+/// Elements per rayon task for contiguous maps.
+const CHUNK: usize = 1 << 14;
+
+/// A vector of `n` elements, each chunk written by `f(first_index, chunk)`; parallel when large.
+/// `f` must initialise every element of the chunk it is given.
+fn fill<U: Send>(n: usize, f: impl Fn(usize, &mut [MaybeUninit<U>]) + Sync) -> Vec<U> {
+    let mut out = Vec::with_capacity(n);
+    let spare = &mut out.spare_capacity_mut()[..n];
+    if n >= PAR_THRESHOLD {
+        spare
+            .par_chunks_mut(CHUNK)
+            .enumerate()
+            .for_each(|(i, c)| f(i * CHUNK, c));
+    } else {
+        f(0, spare);
+    }
+    // SAFETY: every chunk of the first `n` slots was initialised by `f` (its contract, upheld
+    // by every caller in this module); `n <= capacity`.
+    unsafe { out.set_len(n) };
+    out
+}
+
+/// A vector with one row of `rows.inner_len` elements per row of `rows`, each row written by
+/// `f(row_slice, offsets)`; parallel over rows when large. `f` must initialise the whole row.
+fn fill_rows<const N: usize, U: Send>(
+    rows: &Rows<N>,
+    f: impl Fn(&mut [MaybeUninit<U>], [usize; N]) + Sync,
+) -> Vec<U> {
+    let len = rows.inner_len;
+    let n = rows.n_rows * len;
+    let mut out = Vec::with_capacity(n);
+    if n > 0 {
+        let spare = &mut out.spare_capacity_mut()[..n];
+        let rows_per_task = if n >= PAR_THRESHOLD {
+            (CHUNK / len).max(1)
+        } else {
+            rows.n_rows
+        };
+        let task = |(t, chunk): (usize, &mut [MaybeUninit<U>])| {
+            let first = t * rows_per_task;
+            let count = chunk.len() / len;
+            rows.for_rows(first..first + count, |r, offs| {
+                let i = (r - first) * len;
+                f(&mut chunk[i..i + len], offs);
+            });
+        };
+        if n >= PAR_THRESHOLD {
+            spare
+                .par_chunks_mut(rows_per_task * len)
+                .enumerate()
+                .for_each(task);
+        } else {
+            task((0, spare));
+        }
+    }
+    // SAFETY: the row chunks tile the first `n` slots exactly and `f` initialised each row.
+    unsafe { out.set_len(n) };
+    out
+}
+
+/// `f` applied to each element of `layout` over `src`.
+pub(super) fn map1<T: Copy + Sync, U: Send>(
+    src: &[T],
+    layout: &Layout,
+    f: impl Fn(T) -> U + Sync,
+) -> Vec<U> {
+    if let Some((a, b)) = layout.contiguous_offsets() {
+        let s = &src[a..b];
+        return fill(s.len(), |start, out| {
+            for (o, &x) in out.iter_mut().zip(&s[start..]) {
+                o.write(f(x));
+            }
+        });
+    }
+    let rows = Rows::new(layout.dims(), [(layout.strides(), layout.start_offset())]);
+    let st = rows.inner_stride[0];
+    fill_rows(&rows, |out, [o]| {
+        if st == 1 {
+            let n = out.len();
+            for (d, &x) in out.iter_mut().zip(&src[o..o + n]) {
+                d.write(f(x));
+            }
+        } else {
+            for (j, d) in out.iter_mut().enumerate() {
+                d.write(f(src[o + j * st]));
+            }
+        }
+    })
+}
+
+/// `f` applied elementwise to two operands of one (broadcast) shape.
+pub(super) fn map2<T: Copy + Sync, V: Copy + Sync, U: Send>(
+    a: &[T],
+    la: &Layout,
+    b: &[V],
+    lb: &Layout,
+    f: impl Fn(T, V) -> U + Sync,
+) -> Vec<U> {
+    if let (Some((a0, a1)), Some((b0, b1))) = (la.contiguous_offsets(), lb.contiguous_offsets()) {
+        let (sa, sb) = (&a[a0..a1], &b[b0..b1]);
+        return fill(sa.len(), |start, out| {
+            let n = out.len();
+            for ((o, &x), &y) in out
+                .iter_mut()
+                .zip(&sa[start..start + n])
+                .zip(&sb[start..start + n])
+            {
+                o.write(f(x, y));
+            }
+        });
+    }
+    let rows = Rows::new(
+        la.dims(),
+        [
+            (la.strides(), la.start_offset()),
+            (lb.strides(), lb.start_offset()),
+        ],
+    );
+    let [sa, sb] = rows.inner_stride;
+    fill_rows(&rows, |out, [oa, ob]| {
+        let n = out.len();
+        match (sa, sb) {
+            (1, 1) => {
+                for ((d, &x), &y) in out.iter_mut().zip(&a[oa..oa + n]).zip(&b[ob..ob + n]) {
+                    d.write(f(x, y));
+                }
+            }
+            (1, 0) => {
+                let y = b[ob];
+                for (d, &x) in out.iter_mut().zip(&a[oa..oa + n]) {
+                    d.write(f(x, y));
+                }
+            }
+            (0, 1) => {
+                let x = a[oa];
+                for (d, &y) in out.iter_mut().zip(&b[ob..ob + n]) {
+                    d.write(f(x, y));
+                }
+            }
+            _ => {
+                for (j, d) in out.iter_mut().enumerate() {
+                    d.write(f(a[oa + j * sa], b[ob + j * sb]));
+                }
+            }
+        }
+    })
+}
+
+/// `f` applied elementwise to three operands of one (broadcast) shape.
+fn map3<T: Copy + Sync, V: Copy + Sync, W: Copy + Sync, U: Send>(
+    ops: (&[T], &Layout),
+    ops2: (&[V], &Layout),
+    ops3: (&[W], &Layout),
+    f: impl Fn(T, V, W) -> U + Sync,
+) -> Vec<U> {
+    let ((a, la), (b, lb), (c, lc)) = (ops, ops2, ops3);
+    let rows = Rows::new(
+        la.dims(),
+        [
+            (la.strides(), la.start_offset()),
+            (lb.strides(), lb.start_offset()),
+            (lc.strides(), lc.start_offset()),
+        ],
+    );
+    let [sa, sb, sc] = rows.inner_stride;
+    fill_rows(&rows, |out, [oa, ob, oc]| {
+        for (j, d) in out.iter_mut().enumerate() {
+            d.write(f(a[oa + j * sa], b[ob + j * sb], c[oc + j * sc]));
+        }
+    })
+}
+
+/// The elements of `layout` copied out in logical order.
+pub(super) fn gather_layout<T: Copy + Send + Sync>(src: &[T], layout: &Layout) -> Vec<T> {
+    match layout.contiguous_offsets() {
+        Some((a, b)) => src[a..b].to_vec(),
+        None => map1(src, layout, |x| x),
+    }
+}
+
+/// Conversion to `dtype` (through f64, exact for every source but i64 beyond 2⁵³).
+pub(super) fn cast(s: &CpuStorage, layout: &Layout, dtype: DType) -> CpuStorage {
+    fn to<T: WithDType, U: WithDType>(v: &[T], l: &Layout) -> CpuStorage {
+        U::into_storage(map1(v, l, |x| U::from_f64(x.to_f64())))
+    }
+    fn conv<T: WithDType>(v: &[T], l: &Layout, dtype: DType) -> CpuStorage {
+        if T::DTYPE == dtype {
+            return T::into_storage(gather_layout(v, l));
+        }
+        match dtype {
+            DType::F16 => to::<T, f16>(v, l),
+            DType::BF16 => to::<T, bf16>(v, l),
+            DType::F32 if matches!(T::DTYPE, DType::F16 | DType::BF16) => {
+                CpuStorage::F32(map1(v, l, |x| x.to_f32()))
+            }
+            DType::F32 => to::<T, f32>(v, l),
+            DType::F64 => to::<T, f64>(v, l),
+            DType::U8 => to::<T, u8>(v, l),
+            DType::I64 => to::<T, i64>(v, l),
+        }
+    }
+    map_storage!(s, v => conv(v, layout, dtype))
+}
+
+/// Runs a float computation natively for f32/f64 and through f32 for f16/bf16.
+macro_rules! float_dispatch {
+    ($s:expr, $op:expr, |$v:ident, $l:ident| $body:expr, $layout:expr) => {{
+        let layout: &Layout = $layout;
+        match $s {
+            CpuStorage::F32($v) => {
+                let $l = layout;
+                Ok(CpuStorage::F32($body))
+            }
+            CpuStorage::F64($v) => {
+                let $l = layout;
+                Ok(CpuStorage::F64($body))
+            }
+            CpuStorage::F16(h) => {
+                let tmp = map1(h, layout, f32::from);
+                let $v = &tmp[..];
+                let $l = &Layout::contiguous(layout.shape().clone());
+                let out: Vec<f32> = $body;
+                Ok(CpuStorage::F16(
+                    out.into_iter().map(f16::from_f32).collect(),
+                ))
+            }
+            CpuStorage::BF16(h) => {
+                let tmp = map1(h, layout, f32::from);
+                let $v = &tmp[..];
+                let $l = &Layout::contiguous(layout.shape().clone());
+                let out: Vec<f32> = $body;
+                Ok(CpuStorage::BF16(
+                    out.into_iter().map(bf16::from_f32).collect(),
+                ))
+            }
+            s @ (CpuStorage::U8(_) | CpuStorage::I64(_)) => Err(float_only($op, s.dtype())),
+        }
+    }};
+}
+
+pub(super) fn unary(s: &CpuStorage, layout: &Layout, op: UnaryOp) -> Result<CpuStorage> {
+    float_dispatch!(s, op.name(), |v, l| unary_float(v, l, op), layout)
+}
+
+fn unary_float<T: CpuFloat>(v: &[T], l: &Layout, op: UnaryOp) -> Vec<T> {
+    let c = T::from_f64;
+    let (zero, one, half) = (T::zero(), T::one(), c(0.5));
+    match op {
+        UnaryOp::Neg => map1(v, l, |x| -x),
+        UnaryOp::Abs => map1(v, l, |x| x.abs()),
+        UnaryOp::Exp => map1(v, l, |x| x.exp()),
+        UnaryOp::Log => map1(v, l, |x| x.ln()),
+        UnaryOp::Sqrt => map1(v, l, |x| x.sqrt()),
+        UnaryOp::Square => map1(v, l, |x| x * x),
+        UnaryOp::Recip => map1(v, l, |x| one / x),
+        UnaryOp::Powf(p) => {
+            let p = c(p);
+            map1(v, l, |x| x.powf(p))
+        }
+        UnaryOp::Sin => map1(v, l, |x| x.sin()),
+        UnaryOp::Cos => map1(v, l, |x| x.cos()),
+        UnaryOp::Tanh => map1(v, l, |x| x.tanh()),
+        UnaryOp::Sigmoid => map1(v, l, |x| one / (one + (-x).exp())),
+        UnaryOp::Relu => map1(v, l, |x| if x < zero { zero } else { x }),
+        UnaryOp::LeakyRelu(a) => {
+            let a = c(a);
+            map1(v, l, |x| if x < zero { a * x } else { x })
+        }
+        UnaryOp::GeluTanh => {
+            let k = c((2.0 / std::f64::consts::PI).sqrt());
+            let a = c(0.044715);
+            map1(v, l, |x| {
+                half * x * (one + (k * (x + a * x * x * x)).tanh())
+            })
+        }
+        UnaryOp::GeluErf => {
+            let r = c(std::f64::consts::FRAC_1_SQRT_2);
+            map1(v, l, |x| half * x * (one + (x * r).erf()))
+        }
+        UnaryOp::Softplus => {
+            let threshold = c(20.0);
+            map1(v, l, |x| if x > threshold { x } else { x.exp().ln_1p() })
+        }
+        UnaryOp::Sign => map1(v, l, |x| {
+            if x > zero {
+                one
+            } else if x < zero {
+                -one
+            } else {
+                x
+            }
+        }),
+        UnaryOp::Affine { mul, add } => {
+            let (m, a) = (c(mul), c(add));
+            map1(v, l, |x| x * m + a)
+        }
+    }
+}
+
+fn same_dtype(op: &'static str, a: &CpuStorage, b: &CpuStorage) -> Result<()> {
+    if a.dtype() != b.dtype() {
+        return Err(Error::DTypeMismatch {
+            op,
+            lhs: a.dtype(),
+            rhs: b.dtype(),
+        });
+    }
+    Ok(())
+}
+
+pub(super) fn binary(
+    a: &CpuStorage,
+    la: &Layout,
+    b: &CpuStorage,
+    lb: &Layout,
+    op: BinaryOp,
+) -> Result<CpuStorage> {
+    same_dtype(op.name(), a, b)?;
+    match (a, b) {
+        (CpuStorage::F32(x), CpuStorage::F32(y)) => {
+            Ok(CpuStorage::F32(binary_float(x, la, y, lb, op)))
+        }
+        (CpuStorage::F64(x), CpuStorage::F64(y)) => {
+            Ok(CpuStorage::F64(binary_float(x, la, y, lb, op)))
+        }
+        (CpuStorage::F16(_), _) | (CpuStorage::BF16(_), _) => {
+            let (x, y) = (cast(a, la, DType::F32), cast(b, lb, DType::F32));
+            let shape = la.shape().clone();
+            let l = Layout::contiguous(shape);
+            let out = binary(&x, &l, &y, &l, op)?;
+            Ok(cast(&out, &l, a.dtype()))
+        }
+        _ => Err(float_only(op.name(), a.dtype())),
+    }
+}
+
+fn binary_float<T: CpuFloat>(a: &[T], la: &Layout, b: &[T], lb: &Layout, op: BinaryOp) -> Vec<T> {
+    match op {
+        BinaryOp::Add => map2(a, la, b, lb, |x, y| x + y),
+        BinaryOp::Sub => map2(a, la, b, lb, |x, y| x - y),
+        BinaryOp::Mul => map2(a, la, b, lb, |x, y| x * y),
+        BinaryOp::Div => map2(a, la, b, lb, |x, y| x / y),
+        BinaryOp::Pow => map2(a, la, b, lb, |x, y| x.powf(y)),
+        BinaryOp::Maximum => map2(a, la, b, lb, |x, y| if x.is_nan() || x > y { x } else { y }),
+        BinaryOp::Minimum => map2(a, la, b, lb, |x, y| if x.is_nan() || x < y { x } else { y }),
+    }
+}
+
+pub(super) fn cmp(
+    a: &CpuStorage,
+    la: &Layout,
+    b: &CpuStorage,
+    lb: &Layout,
+    op: CmpOp,
+) -> Result<CpuStorage> {
+    same_dtype(op.name(), a, b)?;
+    fn go<T: WithDType>(x: &[T], la: &Layout, y: &[T], lb: &Layout, op: CmpOp) -> Vec<u8> {
+        match op {
+            CmpOp::Eq => map2(x, la, y, lb, |p, q| u8::from(p == q)),
+            CmpOp::Ne => map2(x, la, y, lb, |p, q| u8::from(p != q)),
+            CmpOp::Lt => map2(x, la, y, lb, |p, q| u8::from(p < q)),
+            CmpOp::Le => map2(x, la, y, lb, |p, q| u8::from(p <= q)),
+            CmpOp::Gt => map2(x, la, y, lb, |p, q| u8::from(p > q)),
+            CmpOp::Ge => map2(x, la, y, lb, |p, q| u8::from(p >= q)),
+        }
+    }
+    let out = map_storage!(a, x => go(x, la, WithDType::slice(b).expect("dtype checked"), lb, op));
+    Ok(CpuStorage::U8(out))
+}
+
+pub(super) fn where_cond(
+    cond: &CpuStorage,
+    lc: &Layout,
+    t: &CpuStorage,
+    lt: &Layout,
+    f: &CpuStorage,
+    lf: &Layout,
+) -> Result<CpuStorage> {
+    same_dtype("where", t, f)?;
+    let c = cond.as_slice::<u8>("where (condition must be u8)")?;
+    Ok(map_storage!(t, x => {
+        let y = WithDType::slice(f).expect("dtype checked");
+        WithDType::into_storage(map3((c, lc), (&x[..], lt), (y, lf), |m, p, q| if m != 0 { p } else { q }))
+    }))
+}
