@@ -1,5 +1,5 @@
 //! Fluxion's tensor: an n-dimensional array with shared storage and strided views, one backend
-//! trait with CPU (rayon, matrixmultiply, rustfft/realfft) and — in a later change — CUDA
+//! trait with CPU (rayon, gemm, rustfft/realfft) and — in a later change — CUDA
 //! implementations, and counter-based Philox random numbers.
 //!
 //! ```

@@ -5,8 +5,9 @@
 //! key = (seed mod 2³², seed >> 32); block j of a draw at `offset` encrypts the counter
 //! (lo32(offset + j), hi32(offset + j), 0, 0) into four words w[4j..4j+4].
 //!
-//! - f32 uniform element i: u = (w[i] >> 8)·2⁻²⁴ ∈ [0, 1), value lo + (hi − lo)·u.
-//! - f64 uniform element i: u = ((w[2i] << 32 | w[2i+1]) >> 11)·2⁻⁵³.
+//! - f32 uniform element i: u = (w[i] >> 8)·2⁻²⁴ ∈ [0, 1), value lo + (hi − lo)·u, or the
+//!   largest value below hi (and not below lo) when that rounds up to hi.
+//! - f64 uniform element i: u = ((w[2i] << 32 | w[2i+1]) >> 11)·2⁻⁵³, value as for f32.
 //! - f32 normal pair (2p, 2p+1) from (w[2p], w[2p+1]): u₁ = ((w >> 8) + 1)·2⁻²⁴ ∈ (0, 1],
 //!   u₂ = (w >> 8)·2⁻²⁴, r = √(−2 ln u₁), z = (r cos 2πu₂, r sin 2πu₂) (Box–Muller).
 //! - f64 normal pair p from block p's four words, the 53-bit uniforms built as above.
@@ -134,12 +135,45 @@ fn fill_blocks<T: Send>(
     }
 }
 
+/// The next representable value below the float with bit pattern `bits` (`sign` is the sign
+/// bit's mask): ±0 steps to the smallest negative subnormal, +∞ to the largest finite value.
+pub(crate) fn next_down_bits(bits: u64, sign: u64) -> u64 {
+    if bits & !sign == 0 {
+        sign | 1
+    } else if bits & sign != 0 {
+        bits + 1
+    } else {
+        bits - 1
+    }
+}
+
+/// `x` if below `hi`, otherwise the largest f32 below `hi` (but not below `lo`): with u < 1,
+/// lo + (hi − lo)·u can still round up to hi.
+#[inline(always)]
+fn below_f32(x: f32, lo: f32, hi: f32) -> f32 {
+    if x < hi {
+        x
+    } else {
+        f32::from_bits(next_down_bits(u64::from(hi.to_bits()), 1 << 31) as u32).max(lo)
+    }
+}
+
+/// As [`below_f32`] for f64.
+#[inline(always)]
+fn below_f64(x: f64, lo: f64, hi: f64) -> f64 {
+    if x < hi {
+        x
+    } else {
+        f64::from_bits(next_down_bits(hi.to_bits(), 1 << 63)).max(lo)
+    }
+}
+
 /// n uniform f32 values in [lo, hi).
 pub fn uniform_f32(n: usize, seed: u64, offset: u64, lo: f32, hi: f32) -> Vec<f32> {
     let mut out = vec![0.0f32; n];
     fill_blocks(&mut out, 4, seed, offset, |w, c| {
         for (x, &wi) in c.iter_mut().zip(&w) {
-            *x = lo + (hi - lo) * u24(wi);
+            *x = below_f32(lo + (hi - lo) * u24(wi), lo, hi);
         }
     });
     out
@@ -150,7 +184,7 @@ pub fn uniform_f64(n: usize, seed: u64, offset: u64, lo: f64, hi: f64) -> Vec<f6
     let mut out = vec![0.0f64; n];
     fill_blocks(&mut out, 2, seed, offset, |w, c| {
         for (k, x) in c.iter_mut().enumerate() {
-            *x = lo + (hi - lo) * u53(w[2 * k], w[2 * k + 1]);
+            *x = below_f64(lo + (hi - lo) * u53(w[2 * k], w[2 * k + 1]), lo, hi);
         }
     });
     out

@@ -1,9 +1,42 @@
 //! Constructors: constant fills, ranges, identity, host data, ndarray, random draws.
 
 use fluxion_device::{DType, Device};
+use half::{bf16, f16};
 
 use crate::random::{self, Generator};
 use crate::{invalid, CpuStorage, Error, Result, Shape, Storage, Tensor, WithDType};
+
+/// f32 draws in [lo, hi) rounded to `T`, with any that round up to `hi` replaced by the
+/// largest `T` below `hi` (but not below `lo`).
+fn round_below<T: WithDType>(
+    v: Vec<f32>,
+    lo: f64,
+    hi: f64,
+    next_down: impl Fn(T) -> T + Sync,
+) -> Vec<T> {
+    use rayon::prelude::*;
+    let (t_lo, t_hi) = (T::from_f64(lo), T::from_f64(hi));
+    let below_hi = if t_hi.to_f64() >= hi {
+        next_down(t_hi)
+    } else {
+        t_hi
+    };
+    let below_hi = if below_hi.to_f64() < lo {
+        t_lo
+    } else {
+        below_hi
+    };
+    v.into_par_iter()
+        .map(|x| {
+            let r = T::from_f32(x);
+            if r.to_f64() >= hi {
+                below_hi
+            } else {
+                r
+            }
+        })
+        .collect()
+}
 
 impl Tensor {
     fn from_cpu(cpu: CpuStorage, shape: Shape, device: &Device, op: &'static str) -> Result<Self> {
@@ -213,7 +246,8 @@ impl Tensor {
     }
 
     /// Uniform values in `[lo, hi)` from `gen`'s Philox stream, which advances past them.
-    /// f16/bf16 are drawn in f32 and rounded.
+    /// f16/bf16 are drawn in f32 and rounded; a draw that rounding carries up to `hi` (in any
+    /// dtype) takes the largest value below `hi` instead.
     ///
     /// ```
     /// use fluxion_tensor::{random::Generator, DType, Device, Tensor};
@@ -236,9 +270,19 @@ impl Tensor {
     ) -> Result<Self> {
         Self::random(shape.into(), dtype, device, gen, "rand", |n, s, o, wide| {
             if wide {
-                CpuStorage::F64(random::uniform_f64(n, s, o, lo, hi))
-            } else {
-                CpuStorage::F32(random::uniform_f32(n, s, o, lo as f32, hi as f32))
+                return CpuStorage::F64(random::uniform_f64(n, s, o, lo, hi));
+            }
+            let v = random::uniform_f32(n, s, o, lo as f32, hi as f32);
+            // Rounding to a half type can carry a draw just under `hi` up to it; such draws
+            // take the largest value below `hi` instead.
+            match dtype {
+                DType::F16 => CpuStorage::F16(round_below(v, lo, hi, |x: f16| {
+                    f16::from_bits(random::next_down_bits(u64::from(x.to_bits()), 1 << 15) as u16)
+                })),
+                DType::BF16 => CpuStorage::BF16(round_below(v, lo, hi, |x: bf16| {
+                    bf16::from_bits(random::next_down_bits(u64::from(x.to_bits()), 1 << 15) as u16)
+                })),
+                _ => CpuStorage::F32(v),
             }
         })
     }

@@ -50,11 +50,13 @@ impl Tensor {
         let b = b.broadcast_to(with([k, n]))?;
         let s = a.storage().matmul(a.layout(), &b.storage(), b.layout())?;
         let mut out = Tensor::from_storage(s, with([m, n]));
-        if rhs.rank() == 1 {
-            out = out.squeeze(-1)?;
-        }
+        // Drop the promoted axes: m (second to last) first, so that for two vectors the n axis
+        // is still last when it goes.
         if self.rank() == 1 {
             out = out.squeeze(-2)?;
+        }
+        if rhs.rank() == 1 {
+            out = out.squeeze(-1)?;
         }
         Ok(out)
     }
@@ -113,6 +115,16 @@ impl Tensor {
                     got: t.shape().clone(),
                 });
             }
+        }
+        // The new axis may sit at any of rank + 1 positions.
+        let r = first.rank() as isize + 1;
+        if !(-r..r).contains(&axis) {
+            return Err(Error::AxisOutOfRange {
+                op: "stack",
+                axis,
+                rank: first.rank(),
+                shape: first.shape().clone(),
+            });
         }
         let expanded = tensors
             .iter()

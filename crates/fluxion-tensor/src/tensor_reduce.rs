@@ -60,7 +60,7 @@ impl Tensor {
     /// # Errors
     /// As [`Tensor::reduce`].
     pub fn mean(&self, axes: &[isize], keepdim: bool) -> Result<Tensor> {
-        let n = self.reduced_count(axes)?;
+        let n = self.reduced_count(axes, "mean")?;
         self.sum(axes, keepdim)?.div_scalar(n as f64)
     }
 
@@ -120,18 +120,20 @@ impl Tensor {
         self.reduce(ReduceOp::ArgMin, &[axis], keepdim)
     }
 
-    /// Variance over `axes`: Σ(x − x̄)² / (n − `correction`), computed in two passes.
+    /// Variance over `axes`: Σ(x − x̄)² / max(n − `correction`, 0), computed in two passes.
     /// `correction = 1` is the unbiased estimator (PyTorch's default), 0 the population one.
+    /// With no degrees of freedom left (n ≤ `correction`, e.g. an empty axis) the result is NaN
+    /// (or +∞ for spread data), as NumPy's `var` gives.
     ///
     /// # Errors
     /// As [`Tensor::reduce`].
     pub fn var(&self, axes: &[isize], correction: f64, keepdim: bool) -> Result<Tensor> {
-        let n = self.reduced_count(axes)? as f64;
+        let n = self.reduced_count(axes, "var")? as f64;
         let mean = self.mean(axes, true)?;
         self.sub(&mean)?
             .square()?
             .sum(axes, keepdim)?
-            .div_scalar(n - correction)
+            .div_scalar((n - correction).max(0.0))
     }
 
     /// Euclidean norm √(Σx²) over `axes`.
@@ -139,6 +141,7 @@ impl Tensor {
     /// # Errors
     /// As [`Tensor::reduce`].
     pub fn norm(&self, axes: &[isize], keepdim: bool) -> Result<Tensor> {
+        self.shape().axes(axes, "norm")?;
         self.square()?.sum(axes, keepdim)?.sqrt()
     }
 
@@ -150,8 +153,8 @@ impl Tensor {
         self.norm(&self.all_axes(), false)
     }
 
-    fn reduced_count(&self, axes: &[isize]) -> Result<usize> {
-        let axes = self.shape().axes(axes, "reduce")?;
+    fn reduced_count(&self, axes: &[isize], op: &'static str) -> Result<usize> {
+        let axes = self.shape().axes(axes, op)?;
         Ok(axes.iter().map(|&a| self.dims()[a]).product())
     }
 

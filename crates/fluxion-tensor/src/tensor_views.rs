@@ -103,7 +103,15 @@ impl Tensor {
     /// [`Error::BroadcastIncompatible`].
     pub fn broadcast_to(&self, shape: impl Into<Shape>) -> Result<Tensor> {
         let shape = shape.into();
-        Ok(self.with_layout(self.layout().broadcast_as(&shape)?))
+        let layout = self.layout().broadcast_as(&shape).map_err(|e| match e {
+            Error::BroadcastIncompatible { lhs, rhs, .. } => Error::BroadcastIncompatible {
+                op: "broadcast_to",
+                lhs,
+                rhs,
+            },
+            e => e,
+        })?;
+        Ok(self.with_layout(layout))
     }
 
     /// An axis of extent 1 inserted at `axis` (in `-(rank+1)..=rank`).

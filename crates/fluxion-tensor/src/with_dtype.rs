@@ -74,11 +74,45 @@ macro_rules! with_dtype {
     };
 }
 
+/// `v` rounded to f32 with round-to-odd: exact values stay, inexact ones become the neighbour
+/// (toward or away from zero) whose last significand bit is 1. Rounding that result to nearest
+/// in any format at least two bits narrower gives the correctly rounded value of `v` (Boldo &
+/// Melquiond, "Emulation of FMA and correctly rounded sums: proved algorithms using rounding to
+/// odd", IEEE Trans. Computers 57(4), 2008). f16 has 11 and bf16 8 significand bits against
+/// f32's 24.
+fn f64_to_f32_round_odd(v: f64) -> f32 {
+    let f = v as f32;
+    if v.is_nan() || f64::from(f) == v {
+        return f;
+    }
+    // The neighbour toward zero (f is v rounded to nearest, so one of the two neighbours); an
+    // overflow to ±∞ steps back to ±f32::MAX. Magnitudes order like the bit patterns.
+    let bits = f.to_bits();
+    let toward_zero = if f64::from(f).abs() > v.abs() {
+        bits - 1
+    } else {
+        bits
+    };
+    f32::from_bits(toward_zero | 1)
+}
+
+/// `v` correctly rounded to f16. `half`'s `f16::from_f64` is not: it rounds through f32 on
+/// F16C hardware (double rounding) and otherwise ignores the low 32 significand bits.
+fn f16_from_f64(v: f64) -> f16 {
+    f16::from_f32(f64_to_f32_round_odd(v))
+}
+
+/// `v` correctly rounded to bf16 (`half`'s `bf16::from_f64` ignores the low 32 significand bits,
+/// so values just above a tie round down).
+fn bf16_from_f64(v: f64) -> bf16 {
+    bf16::from_f32(f64_to_f32_round_odd(v))
+}
+
 with_dtype!(
     f16,
     F16,
     f16::ZERO,
-    f16::from_f64,
+    f16_from_f64,
     f64::from,
     f16::from_f32,
     f32::from
@@ -87,7 +121,7 @@ with_dtype!(
     bf16,
     BF16,
     bf16::ZERO,
-    bf16::from_f64,
+    bf16_from_f64,
     f64::from,
     bf16::from_f32,
     f32::from

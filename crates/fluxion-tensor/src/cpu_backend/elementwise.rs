@@ -211,8 +211,40 @@ pub(super) fn gather_layout<T: Copy + Send + Sync>(src: &[T], layout: &Layout) -
     }
 }
 
-/// Conversion to `dtype` (through f64, exact for every source but i64 beyond 2⁵³).
+/// `x` rounded to f32 with round-to-odd (see `with_dtype::f64_to_f32_round_odd`), so that a
+/// second rounding to f16/bf16 is still correctly rounded.
+fn i64_to_f32_round_odd(x: i64) -> f32 {
+    let f = x as f32;
+    let back = f as i128; // exact: |f| ≤ 2⁶³
+    if back == i128::from(x) {
+        return f;
+    }
+    let toward_zero = if back.abs() > i128::from(x).abs() {
+        f.to_bits() - 1
+    } else {
+        f.to_bits()
+    };
+    f32::from_bits(toward_zero | 1)
+}
+
+/// Conversion to `dtype`, correctly rounded: through f64 (exact) for every source but i64, whose
+/// values beyond 2⁵³ would be rounded twice that way; i64 goes to f32 directly and to f16/bf16
+/// through f32 rounded to odd.
 pub(super) fn cast(s: &CpuStorage, layout: &Layout, dtype: DType) -> CpuStorage {
+    if let CpuStorage::I64(v) = s {
+        match dtype {
+            DType::F32 => return CpuStorage::F32(map1(v, layout, |x| x as f32)),
+            DType::F16 => {
+                return CpuStorage::F16(map1(v, layout, |x| f16::from_f32(i64_to_f32_round_odd(x))))
+            }
+            DType::BF16 => {
+                return CpuStorage::BF16(map1(v, layout, |x| {
+                    bf16::from_f32(i64_to_f32_round_odd(x))
+                }))
+            }
+            DType::F64 | DType::U8 | DType::I64 => {}
+        }
+    }
     fn to<T: WithDType, U: WithDType>(v: &[T], l: &Layout) -> CpuStorage {
         U::into_storage(map1(v, l, |x| U::from_f64(x.to_f64())))
     }

@@ -20,6 +20,7 @@
 //! calling thread. The arithmetic done for a row does not depend on the chunking, so results are
 //! bit-for-bit identical whether or not the parallel path is taken.
 
+use std::mem::MaybeUninit;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use rayon::prelude::*;
@@ -33,9 +34,16 @@ const PAR_MIN_WORK: usize = 32_768;
 /// Chunks per rayon thread on the parallel path (more than one, for load balancing).
 const CHUNKS_PER_THREAD: usize = 4;
 
-/// Lines gathered and transformed together by [`fft_axis`] when `inner > 1`; 16 lines keep the
-/// transpose's destination cache lines resident in L1.
-const TILE: usize = 16;
+/// Bytes of gathered lines per tile of [`fft_axis`] with `inner > 1`: about half of a 512 KiB
+/// L2 cache, so a tile stays cached between its gather, transform and scatter.
+const TILE_BYTES: usize = 256 * 1024;
+
+/// Bounds on the lines per tile. Wide tiles make each strided row access a longer contiguous
+/// run (fewer pages and cache lines touched per line); 32 `f32` complex values are 256 bytes.
+const TILE_LINES: std::ops::RangeInclusive<usize> = 4..=32;
+
+/// Padding (in complex values) between the gathered lines of a tile; see [`LineTile`].
+const PAD: usize = 8;
 
 /// Float types the FFT engine supports (`f32`, `f64`); gives access to the per-type plan cache.
 ///
@@ -164,6 +172,49 @@ fn for_each_chunk<B: Send>(
     }
 }
 
+/// A new `Vec` of `rows` rows of `row_len` values, each produced by `f(state, r, row)`.
+///
+/// Rows are handed to `f` zeroed just before use (so the zeroing hits L1, instead of a separate
+/// `calloc`-style pass over the whole output) and are processed in chunks as [`partition`]
+/// decides; each chunk builds its own `state` (plan buffers) once.
+///
+/// # Panics
+/// If `f` panics (the partially built output is then dropped, never exposed).
+fn rows_vec<T: FftFloat, S>(
+    rows: usize,
+    row_len: usize,
+    state: impl Fn() -> S + Sync,
+    f: impl Fn(&mut S, usize, &mut [T]) + Sync,
+) -> Vec<T> {
+    let len = rows * row_len;
+    let mut out = Vec::with_capacity(len);
+    if len == 0 {
+        return out;
+    }
+    let (parallel, rows_per_chunk) = partition(rows, row_len);
+    let uninit = &mut out.spare_capacity_mut()[..len];
+    for_each_chunk(uninit, rows_per_chunk * row_len, parallel, |ci, chunk| {
+        let mut s = state();
+        for (k, row) in chunk.chunks_exact_mut(row_len).enumerate() {
+            row.iter_mut().for_each(|v| {
+                v.write(T::zero());
+            });
+            // SAFETY: every element of `row` was initialised just above, and `MaybeUninit<T>`
+            // is guaranteed to have the size and alignment of `T`, so the slice may be viewed
+            // as `&mut [T]` for the rest of this iteration (the view reborrows `row`).
+            let row = unsafe { &mut *(row as *mut [MaybeUninit<T>] as *mut [T]) };
+            f(&mut s, ci * rows_per_chunk + k, row);
+        }
+    });
+    // SAFETY: the chunks partition `spare_capacity_mut()[..len]`, and each chunk's length is a
+    // multiple of `row_len` (it is `rows_per_chunk · row_len`, or the remainder of
+    // `len = rows · row_len`), so `chunks_exact_mut` visited, and zeroed, every one of the
+    // first `len` elements. Had `f` panicked, the panic would have left `for_each_chunk`
+    // before this point and `out` would be dropped with length 0.
+    unsafe { out.set_len(len) };
+    out
+}
+
 /// Real-to-complex FFT of each row of a contiguous real array `[batch, n]`.
 ///
 /// For each row `x`, bin `k ∈ 0..=n/2` of the result is
@@ -173,7 +224,7 @@ fn for_each_chunk<B: Send>(
 ///
 /// ```ignore
 /// // crate-private, so not a doctest; see `tests::rfft_matches_naive_dft_*`.
-/// let spec = rfft_rows(&[1.0f32, 2.0, 3.0, 4.0], 4, 1.0); // [1, 3, 2] = [10, -2+2i, -2]
+/// let spec = rfft_rows(&[1.0f32, 2.0, 3.0, 4.0], 4, 1.0); // shape [1, 3, 2]: 10, -2+2i, -2
 /// assert_eq!(spec, [10.0, 0.0, -2.0, 2.0, -2.0, 0.0]);
 /// ```
 ///
@@ -189,34 +240,16 @@ pub(crate) fn rfft_rows<T: FftFloat>(x: &[T], n: usize, scale: T) -> Vec<T> {
         "rfft_rows: len {} is not [batch, {n}]",
         x.len()
     );
-    let batch = x.len() / n;
     let out_row = 2 * (n / 2 + 1);
-    let mut out = vec![T::zero(); batch * out_row];
     let plan = real_forward_plan::<T>(n);
-    let (parallel, rows_per_chunk) = partition(batch, n);
-    for_each_chunk(
-        &mut out,
-        rows_per_chunk * out_row,
-        parallel,
-        |ci, out_chunk| {
-            let first = ci * rows_per_chunk;
-            let rows = out_chunk.len() / out_row;
-            let x_chunk = &x[first * n..(first + rows) * n];
-            // realfft uses its input as scratch, so each row is copied into a reusable buffer.
-            let mut input = plan.make_input_vec();
-            let mut scratch = plan.make_scratch_vec();
-            for (x_row, o_row) in x_chunk
-                .chunks_exact(n)
-                .zip(out_chunk.chunks_exact_mut(out_row))
-            {
-                input.copy_from_slice(x_row);
-                plan.process_with_scratch(&mut input, as_complex_mut(o_row), &mut scratch)
-                    .expect("rfft_rows: buffer lengths match the plan");
-                scale_real(o_row, scale);
-            }
-        },
-    );
-    out
+    // realfft uses its input as scratch, so each row is copied into a reusable buffer.
+    let state = || (plan.make_input_vec(), plan.make_scratch_vec());
+    rows_vec(x.len() / n, out_row, state, |(input, scratch), r, o_row| {
+        input.copy_from_slice(&x[r * n..(r + 1) * n]);
+        plan.process_with_scratch(input, as_complex_mut(o_row), scratch)
+            .expect("rfft_rows: buffer lengths match the plan");
+        scale_real(o_row, scale);
+    })
 }
 
 /// Complex-to-real inverse FFT of each row of an interleaved complex array `[batch, m, 2]`,
@@ -225,7 +258,7 @@ pub(crate) fn rfft_rows<T: FftFloat>(x: &[T], n: usize, scale: T) -> Vec<T> {
 /// As NumPy's `irfft(a, n) · n · scale`: each row is truncated or zero-padded to `h = n/2 + 1`
 /// bins `X_0..X_{h-1}`, completed by Hermitian symmetry `X_{n-k} = X̄_k`, and
 /// `x_j = scale · Σ_{k=0}^{n-1} X_k e^{+2πi·jk/n}`
-/// `  = scale · (X_0 + 2 Σ_{0<k<n/2} Re(X_k e^{2πi·jk/n}) + [n even] (-1)^j X_{n/2})`.
+/// `  = scale · (Re X_0 + 2 Σ_{0<k<n/2} Re(X_k e^{2πi·jk/n}) + [n even] (-1)^j Re X_{n/2})`.
 /// The imaginary parts of the DC bin and (for even `n`) the Nyquist bin are ignored, as any
 /// real signal's spectrum has them zero. Unnormalised: pass `scale = 1/n` for the exact inverse
 /// of [`rfft_rows`].
@@ -253,24 +286,18 @@ pub(crate) fn irfft_rows<T: FftFloat>(x: &[T], m: usize, n: usize, scale: T) -> 
         "irfft_rows: len {} is not [batch, {m}, 2]",
         x.len()
     );
-    let batch = x.len() / (2 * m);
     let bins = n / 2 + 1;
     let keep = m.min(bins);
-    let mut out = vec![T::zero(); batch * n];
     let plan = real_inverse_plan::<T>(n);
-    let (parallel, rows_per_chunk) = partition(batch, n);
-    for_each_chunk(&mut out, rows_per_chunk * n, parallel, |ci, out_chunk| {
-        let first = ci * rows_per_chunk;
-        let rows = out_chunk.len() / n;
-        let x_chunk = &x[first * 2 * m..(first + rows) * 2 * m];
-        let mut spectrum = plan.make_input_vec();
-        let mut scratch = plan.make_scratch_vec();
-        let zero = Complex::new(T::zero(), T::zero());
-        for (x_row, o_row) in x_chunk
-            .chunks_exact(2 * m)
-            .zip(out_chunk.chunks_exact_mut(n))
-        {
+    let zero = Complex::new(T::zero(), T::zero());
+    let state = || (plan.make_input_vec(), plan.make_scratch_vec());
+    rows_vec(
+        x.len() / (2 * m),
+        n,
+        state,
+        |(spectrum, scratch), r, o_row| {
             // Refill every row: realfft overwrites its input, so the padding must be restored.
+            let x_row = &x[r * 2 * m..(r + 1) * 2 * m];
             spectrum[..keep].copy_from_slice(as_complex(&x_row[..2 * keep]));
             spectrum[keep..].fill(zero);
             // realfft reports (and we must not propagate) non-zero DC/Nyquist imaginary parts.
@@ -278,12 +305,11 @@ pub(crate) fn irfft_rows<T: FftFloat>(x: &[T], m: usize, n: usize, scale: T) -> 
             if n % 2 == 0 {
                 spectrum[bins - 1].im = T::zero();
             }
-            plan.process_with_scratch(&mut spectrum, o_row, &mut scratch)
+            plan.process_with_scratch(spectrum, o_row, scratch)
                 .expect("irfft_rows: buffer lengths match the plan and DC/Nyquist are real");
             scale_real(o_row, scale);
-        }
-    });
-    out
+        },
+    )
 }
 
 /// In-place complex FFT along the middle axis of a contiguous interleaved complex array of
@@ -294,9 +320,11 @@ pub(crate) fn irfft_rows<T: FftFloat>(x: &[T], m: usize, n: usize, scale: T) -> 
 /// `scale = 1/len` for NumPy's `ifft`).
 ///
 /// With `inner == 1` the lines are contiguous rows and are transformed where they lie. With
-/// `inner > 1` each `[len, inner]` slab is transposed (in tiles of [`TILE`] lines) into a
-/// scratch array of the same size as `x`, transformed there while the tile is in cache, and
-/// transposed back.
+/// `inner > 1`, tiles of up to 32 neighbouring lines are gathered into a small contiguous
+/// buffer (padded against cache-set conflicts), transformed there while in cache and scattered
+/// back, so `x` is read and written once. Large inputs run tiles in parallel: whole
+/// `[len, inner]` slabs per task when there are enough of them, otherwise column tiles of each
+/// slab, handed to tasks as lists of disjoint row segments (all safe code).
 ///
 /// ```ignore
 /// // crate-private, so not a doctest; see `tests::fft_axis_matches_naive_dft_*`.
@@ -359,7 +387,7 @@ fn fft_contiguous_rows<T: FftFloat>(data: &mut [Complex<T>], len: usize, plan: &
 }
 
 /// Transforms the lines `(o, ·, i)` of `data` (`[outer, len, inner]` complex, `inner > 1`) in
-/// place, through a transposed `[outer, inner, len]` buffer.
+/// place, a tile of `width` neighbouring lines at a time (see [`TILE_BYTES`]).
 fn fft_strided_lines<T: FftFloat>(
     data: &mut [Complex<T>],
     outer: usize,
@@ -368,47 +396,125 @@ fn fft_strided_lines<T: FftFloat>(
     plan: &dyn Fft<T>,
     s: T,
 ) {
-    let zero = Complex::new(T::zero(), T::zero());
-    let mut lines = vec![zero; data.len()];
-    // Phase 1: gather tiles of lines, transform them while they are hot.
-    let src: &[Complex<T>] = data;
-    let (parallel, lines_per_chunk) = partition(outer * inner, len);
-    for_each_chunk(&mut lines, lines_per_chunk * len, parallel, |ci, chunk| {
-        let mut scratch = vec![zero; plan.get_inplace_scratch_len()];
-        let first = ci * lines_per_chunk;
-        for (ti, tile) in chunk.chunks_mut(TILE * len).enumerate() {
-            transpose_rows_into(src, inner, len, first + ti * TILE, tile);
-            plan.process_with_scratch(tile, &mut scratch);
-            scale_complex(tile, s);
-        }
-    });
-    // Phase 2: scatter back, parallel over rows `(o, j)` of the original layout.
-    let (parallel, rows_per_chunk) = partition(outer * len, inner);
-    for_each_chunk(data, rows_per_chunk * inner, parallel, |ci, chunk| {
-        transpose_rows_into(&lines, len, inner, ci * rows_per_chunk, chunk);
-    });
-}
-
-/// Fills rows `q0..q0 + dst.len()/cols` of a `[outer, rows, cols]` array from the slab-wise
-/// transpose `src` (`[outer, cols, rows]`): `dst[o][r][c] = src[o][c][r]`.
-///
-/// Works in tiles of [`TILE`] destination rows within one slab, so each source read is a
-/// contiguous run of up to `TILE` values and the `TILE` destination rows stay in cache.
-fn transpose_rows_into<C: Copy>(src: &[C], rows: usize, cols: usize, q0: usize, dst: &mut [C]) {
-    let nrows = dst.len() / cols;
-    let mut q = 0;
-    while q < nrows {
-        let (o, r) = ((q0 + q) / rows, (q0 + q) % rows);
-        let t = TILE.min(rows - r).min(nrows - q);
-        let slab = &src[o * rows * cols..(o + 1) * rows * cols];
-        let tile = &mut dst[q * cols..(q + t) * cols];
-        for c in 0..cols {
-            let run = &slab[c * rows + r..c * rows + r + t];
-            for (b, &v) in run.iter().enumerate() {
-                tile[b * cols + c] = v;
+    let slab_len = len * inner;
+    let threads = rayon::current_num_threads();
+    let line_bytes = len * std::mem::size_of::<Complex<T>>();
+    let width = (TILE_BYTES / line_bytes).clamp(*TILE_LINES.start(), *TILE_LINES.end());
+    let wide = threads > 1 && data.len() >= PAR_MIN_WORK && inner > width;
+    if !wide || outer >= threads * CHUNKS_PER_THREAD {
+        // Enough slabs to share out (or a serial call): whole slabs per task.
+        let (parallel, slabs_per_chunk) = partition(outer, slab_len);
+        for_each_chunk(data, slabs_per_chunk * slab_len, parallel, |_, chunk| {
+            let mut work = LineTile::new(plan, len, width);
+            for slab in chunk.chunks_exact_mut(slab_len) {
+                for i0 in (0..inner).step_by(width) {
+                    let t = width.min(inner - i0);
+                    work.run(&mut SlabColumns { slab, inner, i0 }, t, plan, s);
+                }
+            }
+        });
+    } else {
+        // Few wide slabs: split each into column tiles. A tile is the list of its `len`
+        // disjoint row segments `slab[j][i0..i0 + t]`, so tasks own their data outright.
+        let tiles_per_slab = inner.div_ceil(width);
+        let mut tiles: Vec<Vec<&mut [Complex<T>]>> = Vec::with_capacity(outer * tiles_per_slab);
+        for slab in data.chunks_exact_mut(slab_len) {
+            let first = tiles.len();
+            tiles.extend((0..tiles_per_slab).map(|_| Vec::with_capacity(len)));
+            for row in slab.chunks_exact_mut(inner) {
+                for (tile, run) in tiles[first..].iter_mut().zip(row.chunks_mut(width)) {
+                    tile.push(run);
+                }
             }
         }
-        q += t;
+        let (_, tiles_per_chunk) = partition(tiles.len(), len * width);
+        tiles.par_chunks_mut(tiles_per_chunk).for_each(|chunk| {
+            let mut work = LineTile::new(plan, len, width);
+            for tile in chunk {
+                let t = tile[0].len();
+                work.run(tile.as_mut_slice(), t, plan, s);
+            }
+        });
+    }
+}
+
+/// The `t` lines of a tile, seen row by row: `row(j)` starts with the lines' `t` values at
+/// position `j` along the transformed axis (`j < len`).
+trait TileRows<C> {
+    fn row(&mut self, j: usize) -> &mut [C];
+}
+
+/// The lines (columns) starting at `i0` of a contiguous `[len, inner]` slab.
+struct SlabColumns<'a, C> {
+    slab: &'a mut [C],
+    inner: usize,
+    i0: usize,
+}
+
+impl<C> TileRows<C> for SlabColumns<'_, C> {
+    #[inline(always)]
+    fn row(&mut self, j: usize) -> &mut [C] {
+        &mut self.slab[j * self.inner + self.i0..]
+    }
+}
+
+/// A column tile handed over as its row segments.
+impl<C> TileRows<C> for [&mut [C]] {
+    #[inline(always)]
+    fn row(&mut self, j: usize) -> &mut [C] {
+        self[j]
+    }
+}
+
+/// Working storage for transforming up to `width` lines of length `len` gathered from a strided
+/// array: the line buffer `[t, stride]` and the FFT scratch.
+///
+/// Lines sit `stride = len + PAD` apart rather than `len` apart: with a power-of-two `len` the
+/// `t` values stored (or loaded) for one row `j` would otherwise all map to the same L1 cache
+/// set and evict each other; the padding spreads them over `t` sets.
+struct LineTile<T> {
+    len: usize,
+    stride: usize,
+    lines: Vec<Complex<T>>,
+    scratch: Vec<Complex<T>>,
+}
+
+impl<T: FftFloat> LineTile<T> {
+    fn new(plan: &dyn Fft<T>, len: usize, width: usize) -> Self {
+        let zero = Complex::new(T::zero(), T::zero());
+        let stride = len + PAD;
+        Self {
+            len,
+            stride,
+            lines: vec![zero; width * stride],
+            scratch: vec![zero; plan.get_inplace_scratch_len()],
+        }
+    }
+
+    /// Gathers the `t` lines of `rows`, transforms them, multiplies by `s`, scatters them back.
+    fn run<R: TileRows<Complex<T>> + ?Sized>(
+        &mut self,
+        rows: &mut R,
+        t: usize,
+        plan: &dyn Fft<T>,
+        s: T,
+    ) {
+        let (len, stride) = (self.len, self.stride);
+        for j in 0..len {
+            for (b, &v) in rows.row(j)[..t].iter().enumerate() {
+                self.lines[b * stride + j] = v;
+            }
+        }
+        for line in self.lines.chunks_exact_mut(stride).take(t) {
+            let line = &mut line[..len];
+            plan.process_with_scratch(line, &mut self.scratch);
+            scale_complex(line, s);
+        }
+        for j in 0..len {
+            for (b, v) in rows.row(j)[..t].iter_mut().enumerate() {
+                *v = self.lines[b * stride + j];
+            }
+        }
     }
 }
 
@@ -455,10 +561,6 @@ mod tests {
 
     fn f64s<T: FftFloat>(v: &[T]) -> Vec<f64> {
         v.iter().map(|e| e.to_f64().unwrap()).collect()
-    }
-
-    fn eps<T: FftFloat>() -> f64 {
-        T::epsilon().to_f64().unwrap()
     }
 
     /// Double-double accumulator: `hi + lo` holds a running sum of exact products, so the
@@ -511,16 +613,15 @@ mod tests {
         v.iter().map(|c| c.norm_sqr()).sum::<f64>().sqrt()
     }
 
-    /// Asserts `max |got - want| ≤ C·eps·log2(n+1)·norm + eps`.
-    fn assert_close(
+    /// Asserts `max |got - want| ≤ C·eps·log2(n+1)·norm + eps`, `eps` that of `T`.
+    fn assert_close<T: FftFloat>(
         got: &[Complex<f64>],
         want: &[Complex<f64>],
-        n: usize,
         norm: f64,
-        eps: f64,
         what: &str,
     ) {
-        assert_eq!(got.len(), want.len(), "{what}: length");
+        let (n, eps) = (want.len(), T::epsilon().to_f64().unwrap());
+        assert_eq!(got.len(), n, "{what}: length");
         let tol = C * eps * ((n + 1) as f64).log2() * norm + eps;
         let err = got
             .iter()
@@ -565,9 +666,9 @@ mod tests {
             assert_eq!(y.len(), BATCH * h * 2);
             for (b, row) in f64s(&x).chunks_exact(n).enumerate() {
                 let xr = real_to_complex(row);
-                let want = &naive_dft(&xr, -1.0)[..h];
-                let got = interleaved(&y[b * 2 * h..(b + 1) * 2 * h]);
-                assert_close(&got, want, n, norm(&xr), eps::<T>(), "rfft_rows");
+                let mut got = interleaved(&y[b * 2 * h..(b + 1) * 2 * h]);
+                got.extend(hermitian(&got, n).split_off(h)); // all n bins, for the length
+                assert_close::<T>(&got, &naive_dft(&xr, -1.0), norm(&xr), "rfft_rows");
             }
         }
     }
@@ -586,7 +687,7 @@ mod tests {
                     .map(|v| Complex::new(v.re * scale, 0.0))
                     .collect();
                 let got = real_to_complex(&y[b * n..(b + 1) * n]);
-                assert_close(&got, &want, n, scale * norm(&spec), eps::<T>(), what);
+                assert_close::<T>(&got, &want, scale * norm(&spec), what);
             }
         }
     }
@@ -598,14 +699,7 @@ mod tests {
             let back = irfft_rows(&spec, n / 2 + 1, n, T::one() / T::from_usize(n).unwrap());
             for (xr, br) in f64s(&x).chunks_exact(n).zip(f64s(&back).chunks_exact(n)) {
                 let xr = real_to_complex(xr);
-                assert_close(
-                    &real_to_complex(br),
-                    &xr,
-                    n,
-                    norm(&xr),
-                    eps::<T>(),
-                    "round trip",
-                );
+                assert_close::<T>(&real_to_complex(br), &xr, norm(&xr), "round trip");
             }
         }
     }
@@ -637,7 +731,7 @@ mod tests {
                             let want: Vec<_> =
                                 naive_dft(&line, sign).iter().map(|v| v * scale).collect();
                             let what = format!("fft_axis(inner={inner}, inverse={inverse})");
-                            assert_close(&got, &want, len, scale * norm(&line), eps::<T>(), &what);
+                            assert_close::<T>(&got, &want, scale * norm(&line), &what);
                         }
                     }
                 }
@@ -645,47 +739,33 @@ mod tests {
         }
     }
 
-    #[test]
-    fn rfft_matches_naive_dft_f32() {
-        check_rfft::<f32>();
+    /// Expands one generic check into an `f32` and an `f64` test.
+    macro_rules! for_f32_and_f64 {
+        ($($f32:ident, $f64:ident => $check:ident $(($($arg:expr),*))?;)*) => {$(
+            #[test]
+            fn $f32() {
+                $check::<f32>($($($arg),*)?);
+            }
+            #[test]
+            fn $f64() {
+                $check::<f64>($($($arg),*)?);
+            }
+        )*};
     }
-    #[test]
-    fn rfft_matches_naive_dft_f64() {
-        check_rfft::<f64>();
+
+    fn check_irfft_truncation<T: FftFloat>() {
+        check_irfft::<T>(|n| n / 4 + 1, "irfft_rows(m < n/2+1)");
+        check_irfft::<T>(|n| n + 5, "irfft_rows(m > n/2+1)");
     }
-    #[test]
-    fn irfft_matches_naive_inverse_f32() {
-        check_irfft::<f32>(|n| n / 2 + 1, "irfft_rows");
-    }
-    #[test]
-    fn irfft_matches_naive_inverse_f64() {
-        check_irfft::<f64>(|n| n / 2 + 1, "irfft_rows");
-    }
-    #[test]
-    fn irfft_truncates_and_zero_pads_f32() {
-        check_irfft::<f32>(|n| n / 4 + 1, "irfft_rows(m < n/2+1)");
-        check_irfft::<f32>(|n| n + 5, "irfft_rows(m > n/2+1)");
-    }
-    #[test]
-    fn irfft_truncates_and_zero_pads_f64() {
-        check_irfft::<f64>(|n| n / 4 + 1, "irfft_rows(m < n/2+1)");
-        check_irfft::<f64>(|n| n + 5, "irfft_rows(m > n/2+1)");
-    }
-    #[test]
-    fn round_trip_is_identity_f32() {
-        check_round_trip::<f32>();
-    }
-    #[test]
-    fn round_trip_is_identity_f64() {
-        check_round_trip::<f64>();
-    }
-    #[test]
-    fn fft_axis_matches_naive_dft_f32() {
-        check_fft_axis::<f32>();
-    }
-    #[test]
-    fn fft_axis_matches_naive_dft_f64() {
-        check_fft_axis::<f64>();
+
+    for_f32_and_f64! {
+        rfft_matches_naive_dft_f32, rfft_matches_naive_dft_f64 => check_rfft;
+        irfft_matches_naive_inverse_f32, irfft_matches_naive_inverse_f64
+            => check_irfft(|n| n / 2 + 1, "irfft_rows");
+        irfft_truncates_and_zero_pads_f32, irfft_truncates_and_zero_pads_f64
+            => check_irfft_truncation;
+        round_trip_is_identity_f32, round_trip_is_identity_f64 => check_round_trip;
+        fft_axis_matches_naive_dft_f32, fft_axis_matches_naive_dft_f64 => check_fft_axis;
     }
 
     /// Padding with zero bins, or dropping bins past `n/2`, is bit-for-bit the same as passing
@@ -812,6 +892,23 @@ mod tests {
         assert_eq!(run(), first);
     }
 
+    /// `fft_axis` on `[outer, len, inner]` equals `fft_axis` on each line extracted alone (the
+    /// contiguous `inner == 1` path), bit for bit.
+    fn assert_matches_line_by_line(outer: usize, len: usize, inner: usize, inverse: bool) {
+        let x = random::<f32>((outer * 1000 + len) as u64, outer * len * inner * 2);
+        let mut y = x.clone();
+        fft_axis(&mut y, outer, len, inner, inverse, 0.5);
+        for o in 0..outer {
+            for i in 0..inner {
+                let at = |j: usize| 2 * ((o * len + j) * inner + i);
+                let mut want: Vec<f32> = (0..len).flat_map(|j| [x[at(j)], x[at(j) + 1]]).collect();
+                fft_axis(&mut want, 1, len, 1, inverse, 0.5);
+                let got: Vec<f32> = (0..len).flat_map(|j| [y[at(j)], y[at(j) + 1]]).collect();
+                assert_eq!(got, want, "[{outer}, {len}, {inner}] line ({o}, {i})");
+            }
+        }
+    }
+
     /// Inputs over the parallel threshold take the chunked rayon path; it must agree bit for
     /// bit with transforming each row (or line) on its own, which the tests above validate.
     #[test]
@@ -838,26 +935,20 @@ mod tests {
                 .collect();
             assert_eq!(back, rows);
 
-            let (outer, len, inner) = (2, 128, 160);
-            let x = random::<f32>(13, outer * len * inner * 2);
-            let mut y = x.clone();
-            fft_axis(&mut y, outer, len, inner, false, 0.5);
-            for o in 0..outer {
-                for i in 0..inner {
-                    let at = |j: usize| 2 * ((o * len + j) * inner + i);
-                    let mut line: Vec<f32> =
-                        (0..len).flat_map(|j| [x[at(j)], x[at(j) + 1]]).collect();
-                    fft_axis(&mut line, 1, len, 1, false, 0.5);
-                    let got: Vec<f32> = (0..len).flat_map(|j| [y[at(j)], y[at(j) + 1]]).collect();
-                    assert_eq!(got, line, "line ({o}, {i})");
-                }
-            }
             let mut y = random::<f32>(14, 40 * 1024 * 2);
             let mut rows = y.clone();
             fft_axis(&mut y, 40, 1024, 1, true, 1.0);
             rows.chunks_exact_mut(2048)
                 .for_each(|r| fft_axis(r, 1, 1024, 1, true, 1.0));
             assert_eq!(y, rows);
+
+            // Few wide slabs (column tiles per task; 40 = 32 + 8 leaves a partial tile) and
+            // many slabs (whole slabs per task), narrow and wide.
+            for (outer, len, inner) in [(2, 128, 160), (1, 1000, 40), (128, 64, 5), (16, 64, 40)] {
+                assert!(outer * len * inner >= PAR_MIN_WORK);
+                assert_matches_line_by_line(outer, len, inner, false);
+                assert_matches_line_by_line(outer, len, inner, true);
+            }
         });
     }
 }

@@ -82,9 +82,10 @@ pub(super) fn gather(
             for j in 0..rows.inner_len {
                 match check("gather", idx[oi + j * si], axis, size) {
                     Ok(i) => out.push(v[o + j * sa + i * axis_stride]),
+                    // Read nothing: the output is discarded, and an empty axis has no
+                    // element to stand in.
                     Err(e) => {
                         err.get_or_insert(e);
-                        out.push(v[o + j * sa]);
                     }
                 }
             }

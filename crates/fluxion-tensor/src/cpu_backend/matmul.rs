@@ -1,5 +1,5 @@
-//! Batched matrix products through matrixmultiply (threaded, any row/column strides, so
-//! transposed views need no copy). f16/bf16 compute in f32.
+//! Batched matrix products through the `gemm` crate (threaded on rayon's pool, any row/column
+//! strides, so transposed views need no copy). f16/bf16 compute in f32.
 
 use rayon::prelude::*;
 
@@ -25,20 +25,8 @@ pub(super) fn matmul(
         });
     }
     match (a, b) {
-        (CpuStorage::F32(x), CpuStorage::F32(y)) => Ok(CpuStorage::F32(gemm_batched(
-            x,
-            la,
-            y,
-            lb,
-            Kernel::<f32>::SGEMM,
-        ))),
-        (CpuStorage::F64(x), CpuStorage::F64(y)) => Ok(CpuStorage::F64(gemm_batched(
-            x,
-            la,
-            y,
-            lb,
-            Kernel::<f64>::DGEMM,
-        ))),
+        (CpuStorage::F32(x), CpuStorage::F32(y)) => Ok(CpuStorage::F32(gemm_batched(x, la, y, lb))),
+        (CpuStorage::F64(x), CpuStorage::F64(y)) => Ok(CpuStorage::F64(gemm_batched(x, la, y, lb))),
         (CpuStorage::F16(_) | CpuStorage::BF16(_), _) => {
             let x = elementwise_cast(a, la);
             let y = elementwise_cast(b, lb);
@@ -60,83 +48,90 @@ fn elementwise_cast(s: &CpuStorage, l: &Layout) -> CpuStorage {
     elementwise::cast(s, l, DType::F32)
 }
 
-/// A typed GEMM entry point of matrixmultiply.
-struct Kernel<T> {
-    #[allow(clippy::type_complexity)]
-    f: unsafe fn(
-        usize,
-        usize,
-        usize,
-        T,
-        *const T,
-        isize,
-        isize,
-        *const T,
-        isize,
-        isize,
-        T,
-        *mut T,
-        isize,
-        isize,
-    ),
-}
-
-impl Kernel<f32> {
-    const SGEMM: Self = Kernel {
-        f: matrixmultiply::sgemm,
+/// `C = A·B` for one matrix of the batch through the `gemm` crate (BLIS-style kernels with
+/// runtime CPU dispatch; any row/column strides, so transposed views need no copy).
+///
+/// # Safety
+/// `a`, `b` must be valid for reads of every element the (m, k, n, strides) describe and `c`
+/// valid for writes of m·n elements with row stride n.
+#[allow(clippy::too_many_arguments)]
+unsafe fn gemm_one<T: 'static + Copy + num_traits::Zero + num_traits::One>(
+    (m, k, n): (usize, usize, usize),
+    a: *const T,
+    (rsa, csa): (isize, isize),
+    b: *const T,
+    (rsb, csb): (isize, isize),
+    c: *mut T,
+    parallel: bool,
+) {
+    let par = if parallel {
+        gemm::Parallelism::Rayon(0)
+    } else {
+        gemm::Parallelism::None
     };
-}
-
-impl Kernel<f64> {
-    const DGEMM: Self = Kernel {
-        f: matrixmultiply::dgemm,
-    };
+    // SAFETY: forwarded from this function's contract. With `read_dst = false` the destination
+    // is only written: c = beta·(a·b) with beta = 1.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            c,
+            1,
+            n as isize,
+            false,
+            a,
+            csa,
+            rsa,
+            b,
+            csb,
+            rsb,
+            T::zero(),
+            T::one(),
+            false,
+            false,
+            false,
+            par,
+        )
+    }
 }
 
 /// Output `[B…, m, n]` of `lhs [B…, m, k] · rhs [B…, k, n]`.
-fn gemm_batched<T: Copy + Send + Sync + num_traits::Zero + num_traits::One>(
+fn gemm_batched<T: 'static + Copy + Send + Sync + num_traits::Zero + num_traits::One>(
     a: &[T],
     la: &Layout,
     b: &[T],
     lb: &Layout,
-    kernel: Kernel<T>,
 ) -> Vec<T> {
     let r = la.dims().len();
     let (m, k, n) = (la.dims()[r - 2], la.dims()[r - 1], lb.dims()[r - 1]);
     let batch_dims = &la.dims()[..r - 2];
     let a_off = offsets(batch_dims, &la.strides()[..r - 2], la.start_offset());
     let b_off = offsets(batch_dims, &lb.strides()[..r - 2], lb.start_offset());
-    let (rsa, csa) = (la.strides()[r - 2] as isize, la.strides()[r - 1] as isize);
-    let (rsb, csb) = (lb.strides()[r - 2] as isize, lb.strides()[r - 1] as isize);
+    let sa = (la.strides()[r - 2] as isize, la.strides()[r - 1] as isize);
+    let sb = (lb.strides()[r - 2] as isize, lb.strides()[r - 1] as isize);
     let mut out = vec![T::zero(); a_off.len() * m * n];
     if m * n == 0 || k == 0 {
         return out;
     }
-    let f = kernel.f;
+    let batch_parallel = a_off.len() > 1 && m * n * k < SMALL;
     let one = |c: &mut [T], i: usize| {
-        // SAFETY: `a_off[i]`, `b_off[i]` and the row/column strides come from validated layouts
-        // whose every element lies inside `a` and `b` (Tensor checks storage extents); `c` holds
-        // exactly m·n elements written with row stride n and column stride 1.
+        // SAFETY: `a_off[i]`, `b_off[i]` and the strides come from layouts the Tensor API
+        // validated against these storages, so every addressed element is in bounds; `c` holds
+        // exactly m·n elements.
         unsafe {
-            f(
-                m,
-                k,
-                n,
-                T::one(),
+            gemm_one(
+                (m, k, n),
                 a.as_ptr().add(a_off[i]),
-                rsa,
-                csa,
+                sa,
                 b.as_ptr().add(b_off[i]),
-                rsb,
-                csb,
-                T::zero(),
+                sb,
                 c.as_mut_ptr(),
-                n as isize,
-                1,
+                !batch_parallel,
             )
         }
     };
-    if a_off.len() > 1 && m * n * k < SMALL {
+    if batch_parallel {
         out.par_chunks_mut(m * n)
             .enumerate()
             .for_each(|(i, c)| one(c, i));

@@ -1,5 +1,5 @@
 //! The CPU backend: contiguous `Vec`s of each element type, rayon for large work,
-//! matrixmultiply for products and rustfft/realfft for transforms.
+//! gemm for products and rustfft/realfft for transforms.
 
 mod elementwise;
 pub(crate) mod fft;
