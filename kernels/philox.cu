@@ -10,6 +10,7 @@
 //             and yields the words w[4j .. 4j + 4].
 //   uniform f32, element i:  u = (w[i] >> 8) * 2^-24,                     x = lo + (hi - lo) * u
 //   uniform f64, element i:  u = ((w[2i] << 32 | w[2i+1]) >> 11) * 2^-53, x = lo + (hi - lo) * u
+//            and when x rounds up to hi, x = max(nextafter(hi, -inf), lo) instead, so x < hi.
 //   normal  f32, elements (2p, 2p+1) from (w[2p], w[2p+1]):
 //            u1 = ((w[2p] >> 8) + 1) * 2^-24 in (0, 1],  u2 = (w[2p+1] >> 8) * 2^-24,
 //            r = sqrt(-2 ln u1),  z0 = mean + std * r * cos(2 pi u2),  z1 = mean + std * r * sin(2 pi u2)
@@ -99,6 +100,7 @@ __device__ __forceinline__ double philox_u53_open0(unsigned int hi, unsigned int
 extern "C" __global__ void rand_uniform_f32(
     float* out, size_t n, unsigned long long seed, unsigned long long offset, float lo, float hi) {
     const float span = __fsub_rn(hi, lo);
+    const float below_hi = fmaxf(nextafterf(hi, __int_as_float(0xff800000)), lo);
     const size_t blocks = n / 4 + (n % 4 != 0);
     const size_t stride = (size_t)blockDim.x * gridDim.x;
     for (size_t j = (size_t)blockIdx.x * blockDim.x + threadIdx.x; j < blocks; j += stride) {
@@ -107,7 +109,8 @@ extern "C" __global__ void rand_uniform_f32(
 #pragma unroll
         for (int k = 0; k < 4; ++k) {
             if (base + k < n) {
-                out[base + k] = __fadd_rn(lo, __fmul_rn(span, philox_u24(b.w[k])));
+                const float x = __fadd_rn(lo, __fmul_rn(span, philox_u24(b.w[k])));
+                out[base + k] = x < hi ? x : below_hi;
             }
         }
     }
@@ -116,14 +119,17 @@ extern "C" __global__ void rand_uniform_f32(
 extern "C" __global__ void rand_uniform_f64(
     double* out, size_t n, unsigned long long seed, unsigned long long offset, double lo, double hi) {
     const double span = __dsub_rn(hi, lo);
+    const double below_hi = fmax(nextafter(hi, __longlong_as_double(0xfff0000000000000ull)), lo);
     const size_t blocks = n / 2 + (n % 2 != 0);
     const size_t stride = (size_t)blockDim.x * gridDim.x;
     for (size_t j = (size_t)blockIdx.x * blockDim.x + threadIdx.x; j < blocks; j += stride) {
         const philox_block b = philox4x32_10(offset + (unsigned long long)j, seed);
         const size_t base = 2 * j;
-        out[base] = __dadd_rn(lo, __dmul_rn(span, philox_u53(b.w[0], b.w[1])));
+        const double x0 = __dadd_rn(lo, __dmul_rn(span, philox_u53(b.w[0], b.w[1])));
+        out[base] = x0 < hi ? x0 : below_hi;
         if (base + 1 < n) {
-            out[base + 1] = __dadd_rn(lo, __dmul_rn(span, philox_u53(b.w[2], b.w[3])));
+            const double x1 = __dadd_rn(lo, __dmul_rn(span, philox_u53(b.w[2], b.w[3])));
+            out[base + 1] = x1 < hi ? x1 : below_hi;
         }
     }
 }
