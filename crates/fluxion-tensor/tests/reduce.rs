@@ -403,3 +403,57 @@ fn argmax_ties_across_the_piece_boundary(dev: &Device) -> Result<()> {
     Ok(())
 }
 test_device!(argmax_ties_across_the_piece_boundary, ties_cpu, ties_cuda);
+
+/// Sums whose last axis is kept take the column-accumulator path; check it on the shapes that
+/// select each of its branches (one output row with parallel column blocks, many output rows,
+/// a narrowed view whose rows are not adjacent) against an f64 loop.
+#[test]
+fn column_sums_match_a_naive_loop() -> Result<()> {
+    use fluxion_tensor::random::Generator;
+    let dev = Device::Cpu;
+    let mut g = Generator::new(11);
+    for (dims, axes, narrow_last) in [
+        (vec![300usize, 200usize], vec![0isize], None),
+        (vec![3, 50, 64], vec![1], None),
+        (vec![40, 6, 70], vec![0, 1], Some((5, 33))),
+        (vec![9, 16], vec![0], None),
+    ] {
+        let full = Tensor::randn(0.0, 1.0, dims.clone(), DType::F32, &dev, &mut g)?;
+        let x = match narrow_last {
+            Some((s, l)) => full.narrow(-1, s, l)?,
+            None => full.clone(),
+        };
+        let d = x.dims().to_vec();
+        let v: Vec<f64> = x.to_dtype(DType::F64)?.to_vec()?;
+        let got = x.sum(&axes, false)?.to_vec::<f32>()?;
+        // Naive: accumulate each element into its output slot.
+        let ax: Vec<usize> = axes.iter().map(|&a| a as usize).collect();
+        let kept: Vec<usize> = (0..d.len()).filter(|a| !ax.contains(a)).collect();
+        let out_len: usize = kept.iter().map(|&a| d[a]).product();
+        let mut want = vec![0.0f64; out_len];
+        let mut sum_abs = vec![0.0f64; out_len];
+        for (lin, &val) in v.iter().enumerate() {
+            let mut rem = lin;
+            let mut idx = vec![0; d.len()];
+            for a in (0..d.len()).rev() {
+                idx[a] = rem % d[a];
+                rem /= d[a];
+            }
+            let o = kept.iter().fold(0, |acc, &a| acc * d[a] + idx[a]);
+            want[o] += val;
+            sum_abs[o] += val.abs();
+        }
+        for i in 0..out_len {
+            // f64 accumulation, one f32 rounding at the end: half an f32 ulp of the result,
+            // plus f64 rounding of the sum of magnitudes.
+            let tol = f64::from(f32::EPSILON) * want[i].abs() + 1e-12 * sum_abs[i];
+            assert!(
+                (f64::from(got[i]) - want[i]).abs() <= tol,
+                "{dims:?} axes {axes:?} out[{i}]: {} vs {}",
+                got[i],
+                want[i]
+            );
+        }
+    }
+    Ok(())
+}

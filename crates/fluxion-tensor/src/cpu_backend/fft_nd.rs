@@ -2,6 +2,8 @@
 //! last axis, then complex transforms along each other transformed axis (in reverse for the
 //! inverse). The normalisation is applied once, in the last stage.
 
+use std::borrow::Cow;
+
 use super::fft::{fft_axis, irfft_rows, rfft_rows, FftFloat};
 use super::{elementwise, CpuStorage};
 use crate::backend::BackendStorage;
@@ -10,13 +12,13 @@ use crate::{DType, Error, FftNorm, Layout, Result};
 pub(super) fn rfftn(s: &CpuStorage, l: &Layout, ndim: usize, norm: FftNorm) -> Result<CpuStorage> {
     match s {
         CpuStorage::F32(v) => Ok(CpuStorage::F32(rfftn_t(
-            &elementwise::gather_layout(v, l),
+            &contiguous(v, l),
             l.dims(),
             ndim,
             norm,
         ))),
         CpuStorage::F64(v) => Ok(CpuStorage::F64(rfftn_t(
-            &elementwise::gather_layout(v, l),
+            &contiguous(v, l),
             l.dims(),
             ndim,
             norm,
@@ -40,14 +42,14 @@ pub(super) fn irfftn(
 ) -> Result<CpuStorage> {
     match s {
         CpuStorage::F32(v) => Ok(CpuStorage::F32(irfftn_t(
-            &elementwise::gather_layout(v, l),
+            &contiguous(v, l),
             l.dims(),
             ndim,
             last_len,
             norm,
         ))),
         CpuStorage::F64(v) => Ok(CpuStorage::F64(irfftn_t(
-            &elementwise::gather_layout(v, l),
+            &contiguous(v, l),
             l.dims(),
             ndim,
             last_len,
@@ -66,6 +68,14 @@ pub(super) fn irfftn(
             Ok(elementwise::cast(&out, &Layout::contiguous([n]), s.dtype()))
         }
         CpuStorage::U8(_) | CpuStorage::I64(_) => Err(unsupported("irfftn", s.dtype())),
+    }
+}
+
+/// The elements of `l`, borrowed when already contiguous (no copy on the common path).
+fn contiguous<'a, T: Copy + Send + Sync>(v: &'a [T], l: &Layout) -> Cow<'a, [T]> {
+    match l.contiguous_offsets() {
+        Some((a, b)) => Cow::Borrowed(&v[a..b]),
+        None => Cow::Owned(elementwise::gather_layout(v, l)),
     }
 }
 
@@ -123,6 +133,9 @@ fn irfftn_t<T: FftFloat>(
     let m = cd[r - 1];
     let total: usize = cd[r - ndim..r - 1].iter().product::<usize>() * last_len;
     let scale = T::from_f64(norm.scale(total, true)).expect("finite scale");
+    if ndim == 1 {
+        return irfft_rows(x, m, last_len, scale);
+    }
     let mut buf = x.to_vec();
     for ax in r - ndim..r - 1 {
         let outer: usize = cd[..ax].iter().product();

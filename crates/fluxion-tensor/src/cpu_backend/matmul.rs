@@ -110,15 +110,18 @@ fn gemm_batched<T: 'static + Copy + Send + Sync + num_traits::Zero + num_traits:
     let b_off = offsets(batch_dims, &lb.strides()[..r - 2], lb.start_offset());
     let sa = (la.strides()[r - 2] as isize, la.strides()[r - 1] as isize);
     let sb = (lb.strides()[r - 2] as isize, lb.strides()[r - 1] as isize);
-    let mut out = vec![T::zero(); a_off.len() * m * n];
+    let total = a_off.len() * m * n;
     if m * n == 0 || k == 0 {
-        return out;
+        return vec![T::zero(); total];
     }
+    // The output is written by gemm without being read (`read_dst = false`), so it is not
+    // zero-filled first: that pass cost a page-faulting sweep over m·n elements per call.
+    let mut out = Vec::with_capacity(total);
     let batch_parallel = a_off.len() > 1 && m * n * k < SMALL;
-    let one = |c: &mut [T], i: usize| {
+    let one = |c: *mut T, i: usize| {
         // SAFETY: `a_off[i]`, `b_off[i]` and the strides come from layouts the Tensor API
-        // validated against these storages, so every addressed element is in bounds; `c` holds
-        // exactly m·n elements.
+        // validated against these storages, so every addressed element is in bounds; `c` points
+        // at m·n writable (possibly uninitialised) elements, which gemm only writes.
         unsafe {
             gemm_one(
                 (m, k, n),
@@ -126,19 +129,24 @@ fn gemm_batched<T: 'static + Copy + Send + Sync + num_traits::Zero + num_traits:
                 sa,
                 b.as_ptr().add(b_off[i]),
                 sb,
-                c.as_mut_ptr(),
+                c,
                 !batch_parallel,
             )
         }
     };
+    let spare = &mut out.spare_capacity_mut()[..total];
     if batch_parallel {
-        out.par_chunks_mut(m * n)
+        spare
+            .par_chunks_mut(m * n)
             .enumerate()
-            .for_each(|(i, c)| one(c, i));
+            .for_each(|(i, c)| one(c.as_mut_ptr().cast(), i));
     } else {
-        out.chunks_mut(m * n)
+        spare
+            .chunks_mut(m * n)
             .enumerate()
-            .for_each(|(i, c)| one(c, i));
+            .for_each(|(i, c)| one(c.as_mut_ptr().cast(), i));
     }
+    // SAFETY: every one of the `total` elements was written by gemm above.
+    unsafe { out.set_len(total) };
     out
 }

@@ -165,7 +165,74 @@ impl<T: WithDType> Acc<T> for SumAcc {
 }
 
 fn sum<T: WithDType>(v: &[T], layout: &Layout, axes: &[usize]) -> Vec<T> {
-    reduce_with(v, layout, axes, SumAcc(0.0), |a| T::from_f64(a.0))
+    sum_columns(v, layout, axes)
+        .unwrap_or_else(|| reduce_with(v, layout, axes, SumAcc(0.0), |a| T::from_f64(a.0)))
+}
+
+/// Sums when the last axis is kept and contiguous (e.g. a column sum `x.sum(&[0])` of a
+/// row-major matrix): whole contiguous rows are added into f64 column accumulators, which
+/// vectorises, instead of walking each output's reduced elements with a large stride.
+/// Returns `None` when the layout does not have that shape.
+fn sum_columns<T: WithDType>(v: &[T], layout: &Layout, axes: &[usize]) -> Option<Vec<T>> {
+    let rank = layout.dims().len();
+    let last = rank.checked_sub(1)?;
+    let c = layout.dims()[last];
+    if axes.is_empty() || axes.contains(&last) || layout.strides()[last] != 1 || c < 8 {
+        return None;
+    }
+    let pick = |ax: &[usize]| -> (Vec<usize>, Vec<usize>) {
+        (
+            ax.iter().map(|&a| layout.dims()[a]).collect(),
+            ax.iter().map(|&a| layout.strides()[a]).collect(),
+        )
+    };
+    let outer: Vec<usize> = (0..last).filter(|a| !axes.contains(a)).collect();
+    let (od, os) = pick(&outer);
+    let (rd, rs) = pick(axes);
+    let bases = offsets(&od, &os, layout.start_offset());
+    let rows = Rows::new(&rd, [(&rs, 0)]);
+    // Adds columns `cols` of every reduced row at `base` into `acc`.
+    let accumulate = |base: usize, cols: std::ops::Range<usize>, acc: &mut [f64]| {
+        rows.for_rows(0..rows.n_rows, |_, [o]| {
+            for j in 0..rows.inner_len {
+                let start = base + o + j * rows.inner_stride[0];
+                for (a, x) in acc.iter_mut().zip(&v[start + cols.start..start + cols.end]) {
+                    *a += x.to_f64();
+                }
+            }
+        });
+    };
+    let mut out = vec![T::ZERO; bases.len() * c];
+    let work = out.len() * rows.n_rows * rows.inner_len;
+    let threads = rayon::current_num_threads();
+    if work >= PAR_THRESHOLD && bases.len() < 2 * threads {
+        // Few outputs rows: split the columns among threads.
+        let block = c.div_ceil(4 * threads).max(64);
+        for (row, &base) in out.chunks_mut(c).zip(&bases) {
+            row.par_chunks_mut(block).enumerate().for_each(|(i, dst)| {
+                let cols = i * block..i * block + dst.len();
+                let mut acc = vec![0.0; dst.len()];
+                accumulate(base, cols, &mut acc);
+                dst.iter_mut()
+                    .zip(&acc)
+                    .for_each(|(d, a)| *d = T::from_f64(*a));
+            });
+        }
+    } else {
+        let one = |(row, &base): (&mut [T], &usize)| {
+            let mut acc = vec![0.0; c];
+            accumulate(base, 0..c, &mut acc);
+            row.iter_mut()
+                .zip(&acc)
+                .for_each(|(d, a)| *d = T::from_f64(*a));
+        };
+        if work >= PAR_THRESHOLD {
+            out.par_chunks_mut(c).zip(bases.par_iter()).for_each(one);
+        } else {
+            out.chunks_mut(c).zip(bases.iter()).for_each(one);
+        }
+    }
+    Some(out)
 }
 
 /// Whether `x` should replace `best` (NaN wins and stays).
