@@ -156,8 +156,8 @@ pub fn run(location: DeviceLocation, seed: u64, as_json: bool) -> anyhow::Result
             rayon::current_num_threads()
         );
         println!(
-            "{:<30} {:<26} {:>12}  {:<40} {:>9}  {}",
-            "task", "metric", "ours", "reference", "time", "check"
+            "{:<30} {:<26} {:>12}  {:<40} {:>9}  check",
+            "task", "metric", "ours", "reference", "time"
         );
         for r in &rows {
             println!(
