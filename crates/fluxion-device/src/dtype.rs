@@ -26,19 +26,6 @@ pub enum DType {
     I64,
 }
 
-/// The floating-point subset of [`DType`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum FloatDType {
-    /// IEEE 754 binary16.
-    F16,
-    /// bfloat16.
-    BF16,
-    /// IEEE 754 binary32.
-    F32,
-    /// IEEE 754 binary64.
-    F64,
-}
-
 impl DType {
     /// Every dtype, in declaration order.
     pub const ALL: [DType; 6] = [
@@ -77,17 +64,6 @@ impl DType {
         }
     }
 
-    /// The float view of this dtype, if it is one.
-    pub const fn as_float(self) -> Option<FloatDType> {
-        match self {
-            DType::F16 => Some(FloatDType::F16),
-            DType::BF16 => Some(FloatDType::BF16),
-            DType::F32 => Some(FloatDType::F32),
-            DType::F64 => Some(FloatDType::F64),
-            DType::U8 | DType::I64 => None,
-        }
-    }
-
     /// Machine epsilon of the type (1 for integer types).
     pub fn epsilon(self) -> f64 {
         match self {
@@ -96,17 +72,6 @@ impl DType {
             DType::F32 => f64::from(f32::EPSILON),
             DType::F64 => f64::EPSILON,
             DType::U8 | DType::I64 => 1.0,
-        }
-    }
-}
-
-impl From<FloatDType> for DType {
-    fn from(f: FloatDType) -> Self {
-        match f {
-            FloatDType::F16 => DType::F16,
-            FloatDType::BF16 => DType::BF16,
-            FloatDType::F32 => DType::F32,
-            FloatDType::F64 => DType::F64,
         }
     }
 }
@@ -147,7 +112,5 @@ mod tests {
         assert_eq!(DType::BF16.size_in_bytes(), 2);
         assert_eq!(DType::I64.size_in_bytes(), 8);
         assert!(DType::F16.is_float() && !DType::U8.is_float());
-        assert_eq!(DType::from(DType::F64.as_float().unwrap()), DType::F64);
-        assert_eq!(DType::I64.as_float(), None);
     }
 }

@@ -19,7 +19,7 @@ mod dtype;
 mod error;
 
 pub use device::{Device, DeviceLocation};
-pub use dtype::{DType, FloatDType};
+pub use dtype::DType;
 pub use error::{Error, Result};
 
 #[cfg(feature = "cuda")]

@@ -169,7 +169,7 @@ impl Layout {
         let rank = shape.rank();
         let own = self.shape.rank();
         let err = || Error::BroadcastIncompatible {
-            op: "broadcast_as",
+            op: "broadcast_to",
             lhs: self.shape.clone(),
             rhs: shape.clone(),
         };

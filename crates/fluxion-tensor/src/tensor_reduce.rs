@@ -17,21 +17,11 @@ impl Tensor {
             });
         }
         let s = self.storage().reduce(self.layout(), op, &axes)?;
-        let kept: Vec<usize> = self
-            .dims()
-            .iter()
-            .enumerate()
-            .map(|(i, &d)| if axes.contains(&i) { 1 } else { d })
-            .collect();
-        let t = Tensor::from_storage(s, kept);
+        let t = Tensor::from_storage(s, self.reduced_shape(&axes, true));
         if keepdim {
             Ok(t)
         } else {
-            let dims: Vec<usize> = (0..self.rank())
-                .filter(|a| !axes.contains(a))
-                .map(|a| self.dims()[a])
-                .collect();
-            t.reshape(dims)
+            t.reshape(self.reduced_shape(&axes, false))
         }
     }
 

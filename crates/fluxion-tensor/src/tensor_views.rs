@@ -103,14 +103,7 @@ impl Tensor {
     /// [`Error::BroadcastIncompatible`].
     pub fn broadcast_to(&self, shape: impl Into<Shape>) -> Result<Tensor> {
         let shape = shape.into();
-        let layout = self.layout().broadcast_as(&shape).map_err(|e| match e {
-            Error::BroadcastIncompatible { lhs, rhs, .. } => Error::BroadcastIncompatible {
-                op: "broadcast_to",
-                lhs,
-                rhs,
-            },
-            e => e,
-        })?;
+        let layout = self.layout().broadcast_as(&shape)?;
         Ok(self.with_layout(layout))
     }
 

@@ -85,15 +85,26 @@ fn f64_to_f32_round_odd(v: f64) -> f32 {
     if v.is_nan() || f64::from(f) == v {
         return f;
     }
-    // The neighbour toward zero (f is v rounded to nearest, so one of the two neighbours); an
-    // overflow to ±∞ steps back to ±f32::MAX. Magnitudes order like the bit patterns.
+    to_odd(f, f64::from(f).abs() > v.abs())
+}
+
+/// `x` rounded to f32 with round-to-odd, as [`f64_to_f32_round_odd`] (an i64 beyond 2²⁴ is not
+/// exact in f32, and going through f64 would round twice beyond 2⁵³).
+pub(crate) fn i64_to_f32_round_odd(x: i64) -> f32 {
+    let f = x as f32;
+    let back = f as i128; // exact: |f| ≤ 2⁶³
+    if back == i128::from(x) {
+        return f;
+    }
+    to_odd(f, back.abs() > i128::from(x).abs())
+}
+
+/// The round-to-odd result from `f`, the value rounded to nearest, when it was inexact: the
+/// neighbour toward zero (stepping back when `f` overshot in magnitude; an overflow to ±∞ steps
+/// back to ±f32::MAX) with its last significand bit set. Magnitudes order like bit patterns.
+fn to_odd(f: f32, overshot: bool) -> f32 {
     let bits = f.to_bits();
-    let toward_zero = if f64::from(f).abs() > v.abs() {
-        bits - 1
-    } else {
-        bits
-    };
-    f32::from_bits(toward_zero | 1)
+    f32::from_bits(if overshot { bits - 1 } else { bits } | 1)
 }
 
 /// `v` correctly rounded to f16. `half`'s `f16::from_f64` is not: it rounds through f32 on

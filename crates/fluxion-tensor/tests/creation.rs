@@ -9,7 +9,7 @@ use fluxion_tensor::{DType, Device, Result, Tensor};
 use half::{bf16, f16};
 
 fn constant_fills(dev: &Device) -> Result<()> {
-    for dtype in ALL_DTYPES {
+    for dtype in DType::ALL {
         let what = |op: &str| format!("{op} {dtype}");
         let z = Tensor::zeros([2, 3, 4], dtype, dev)?;
         assert_eq!((z.dims(), z.dtype()), (&[2, 3, 4][..], dtype));
@@ -107,7 +107,7 @@ fn linspace_hits_both_ends(dev: &Device) -> Result<()> {
 test_device!(linspace_hits_both_ends, linspace_cpu, linspace_cuda);
 
 fn eye_is_identity(dev: &Device) -> Result<()> {
-    for dtype in ALL_DTYPES {
+    for dtype in DType::ALL {
         for n in [0, 1, 4] {
             let t = Tensor::eye(n, dtype, dev)?;
             assert_eq!(t.dims(), &[n, n]);

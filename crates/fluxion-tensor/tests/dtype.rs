@@ -140,7 +140,7 @@ fn check_cast(t: &Tensor, src: &[Src], to: DType, what: &str) -> Result<()> {
 }
 
 fn casts_between_all_dtypes(dev: &Device) -> Result<()> {
-    for from in ALL_DTYPES {
+    for from in DType::ALL {
         // The source values as the source dtype holds them.
         let (t, src): (Tensor, Vec<Src>) = match from {
             DType::I64 => {
@@ -161,7 +161,7 @@ fn casts_between_all_dtypes(dev: &Device) -> Result<()> {
                 )
             }
         };
-        for to in ALL_DTYPES {
+        for to in DType::ALL {
             check_cast(&t, &src, to, "special values")?;
             check_cast(&strided(&t)?, &src, to, "special values, strided")?;
             // Random values on every layout.
@@ -176,7 +176,7 @@ fn casts_between_all_dtypes(dev: &Device) -> Result<()> {
 test_device!(casts_between_all_dtypes, casts_cpu, casts_cuda);
 
 fn same_dtype_cast_is_free(dev: &Device) -> Result<()> {
-    for dtype in ALL_DTYPES {
+    for dtype in DType::ALL {
         let t = Tensor::ones([2, 3], dtype, dev)?;
         assert!(t.to_dtype(dtype)?.same_storage(&t));
     }

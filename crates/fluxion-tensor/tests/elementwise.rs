@@ -314,7 +314,7 @@ fn comparisons_give_u8_masks(dev: &Device) -> Result<()> {
     // Small integers so that ties are frequent; every dtype compares.
     let ints = |r: &mut Rng| r.uniform(0.0, 4.0).floor() - 1.0;
     for (name, op, op_scalar, reference) in cases {
-        for dtype in ALL_DTYPES {
+        for dtype in DType::ALL {
             for (sa, sb) in BROADCAST_PAIRS {
                 let lhs = layouts_with(sa, dtype, dev, 40, ints)?;
                 let rhs = layouts_with(sb, dtype, dev, 41, ints)?;

@@ -9,6 +9,7 @@ use rayon::prelude::*;
 use super::strided::{Rows, PAR_THRESHOLD};
 use super::{float_only, map_storage, CpuStorage};
 use crate::backend::BackendStorage;
+use crate::with_dtype::i64_to_f32_round_odd;
 use crate::{BinaryOp, CmpOp, DType, Error, Layout, Result, UnaryOp, WithDType};
 
 /// Float element types the CPU computes in natively.
@@ -209,22 +210,6 @@ pub(super) fn gather_layout<T: Copy + Send + Sync>(src: &[T], layout: &Layout) -
         Some((a, b)) => src[a..b].to_vec(),
         None => map1(src, layout, |x| x),
     }
-}
-
-/// `x` rounded to f32 with round-to-odd (see `with_dtype::f64_to_f32_round_odd`), so that a
-/// second rounding to f16/bf16 is still correctly rounded.
-fn i64_to_f32_round_odd(x: i64) -> f32 {
-    let f = x as f32;
-    let back = f as i128; // exact: |f| ≤ 2⁶³
-    if back == i128::from(x) {
-        return f;
-    }
-    let toward_zero = if back.abs() > i128::from(x).abs() {
-        f.to_bits() - 1
-    } else {
-        f.to_bits()
-    };
-    f32::from_bits(toward_zero | 1)
 }
 
 /// Conversion to `dtype`, correctly rounded: through f64 (exact) for every source but i64, whose

@@ -21,11 +21,7 @@ pub(super) fn reduce(
     axes: &[usize],
 ) -> Result<CpuStorage> {
     let reduced: usize = axes.iter().map(|&a| layout.dims()[a]).product();
-    if reduced == 0
-        && op != ReduceOp::Sum
-        && layout.elem_count() == 0
-        && kept_count(layout, axes) > 0
-    {
+    if reduced == 0 && op != ReduceOp::Sum && kept_count(layout, axes) > 0 {
         return Err(Error::EmptyReduction {
             op: op.name(),
             shape: layout.shape().clone(),

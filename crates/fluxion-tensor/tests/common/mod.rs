@@ -12,16 +12,6 @@ use fluxion_tensor::{DType, Device, Result, Tensor};
 use half::{bf16, f16};
 use num_complex::Complex64;
 
-/// Every dtype.
-pub const ALL_DTYPES: [DType; 6] = [
-    DType::F16,
-    DType::BF16,
-    DType::F32,
-    DType::F64,
-    DType::U8,
-    DType::I64,
-];
-
 /// The dtypes every float op is checked in against a reference.
 pub const FLOATS: [DType; 2] = [DType::F32, DType::F64];
 
