@@ -38,6 +38,8 @@ pub enum UnaryOp {
     GeluTanh,
     /// ½x(1 + erf(x/√2)), PyTorch's default `gelu`.
     GeluErf,
+    /// The error function erf x = (2/√π) ∫₀ˣ e^{−t²} dt.
+    Erf,
     /// ln(1 + eˣ), returning x for x > 20 as PyTorch does.
     Softplus,
     /// −1, 0 or 1 (NaN stays NaN, ±0 stays ±0).
@@ -71,6 +73,7 @@ impl UnaryOp {
             UnaryOp::LeakyRelu(_) => "leaky_relu",
             UnaryOp::GeluTanh => "gelu_tanh",
             UnaryOp::GeluErf => "gelu_erf",
+            UnaryOp::Erf => "erf",
             UnaryOp::Softplus => "softplus",
             UnaryOp::Sign => "sign",
             UnaryOp::Affine { .. } => "affine",

@@ -6,7 +6,9 @@
 use fluxion_device::{DType, Device};
 
 use crate::backend::BackendStorage;
-use crate::{BinaryOp, CmpOp, CpuStorage, Error, FftNorm, Layout, ReduceOp, Result, UnaryOp};
+#[cfg(feature = "cuda")]
+use crate::Error;
+use crate::{BinaryOp, CmpOp, CpuStorage, FftNorm, Layout, ReduceOp, Result, UnaryOp};
 
 /// A tensor's elements on one device.
 #[derive(Debug, Clone)]
@@ -21,6 +23,8 @@ impl Storage {
     /// # Errors
     /// [`Error::BackendUnavailable`] for CUDA devices until the CUDA backend lands.
     pub fn from_cpu(cpu: CpuStorage, device: &Device, op: &'static str) -> Result<Self> {
+        #[cfg(not(feature = "cuda"))]
+        let _ = op;
         match device {
             Device::Cpu => Ok(Storage::Cpu(cpu)),
             #[cfg(feature = "cuda")]

@@ -105,6 +105,8 @@ impl Tensor {
         relu => UnaryOp::Relu;
         /// ½x(1 + erf(x/√2)), the exact GELU (PyTorch's default).
         gelu_erf => UnaryOp::GeluErf;
+        /// erf x, the error function.
+        erf => UnaryOp::Erf;
         /// ½x(1 + tanh(√(2/π)(x + 0.044715x³))), the tanh approximation of GELU.
         gelu_tanh => UnaryOp::GeluTanh;
         /// ln(1 + eˣ), linear above 20 as in PyTorch.

@@ -78,6 +78,14 @@ fn unary_cases() -> Vec<UnaryCase> {
             8.0,
         ),
         (
+            "erf",
+            |t| t.erf(),
+            libm::erf,
+            (-4.0, 4.0),
+            4.0,
+            8.0,
+        ),
+        (
             "gelu_tanh",
             |t| t.gelu_tanh(),
             gelu_tanh_ref,

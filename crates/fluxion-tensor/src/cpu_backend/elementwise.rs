@@ -327,6 +327,7 @@ fn unary_float<T: CpuFloat>(v: &[T], l: &Layout, op: UnaryOp) -> Vec<T> {
             let r = c(std::f64::consts::FRAC_1_SQRT_2);
             map1(v, l, |x| half * x * (one + (x * r).erf()))
         }
+        UnaryOp::Erf => map1(v, l, |x| x.erf()),
         UnaryOp::Softplus => {
             let threshold = c(20.0);
             map1(v, l, |x| if x > threshold { x } else { x.exp().ln_1p() })
