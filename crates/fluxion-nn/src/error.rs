@@ -25,14 +25,6 @@ pub enum Error {
         /// The optimizer.
         optimizer: &'static str,
     },
-    /// A parameter without a gradient at an optimizer step.
-    #[error("{optimizer}: parameter {index} has no gradient; run backward before step")]
-    MissingGrad {
-        /// The optimizer.
-        optimizer: &'static str,
-        /// Parameter index in the optimizer's list.
-        index: usize,
-    },
     /// Reading or writing a file.
     #[error("{path}: {source}")]
     Io {

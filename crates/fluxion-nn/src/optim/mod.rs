@@ -32,12 +32,11 @@ pub trait Optimizer: Send {
     /// The parameters being optimized.
     fn params(&self) -> &[Var];
 
-    /// One update from the gradients accumulated in the parameters.
+    /// One update from the gradients accumulated in the parameters. Parameters without a
+    /// gradient are left alone, as in PyTorch.
     ///
     /// # Errors
-    /// [`crate::Error::MissingGrad`] when a parameter has no gradient (optimizers that allow
-    /// it skip such parameters instead, as PyTorch does); [`crate::Error::NeedsClosure`] for
-    /// L-BFGS.
+    /// [`crate::Error::NeedsClosure`] for L-BFGS; tensor errors.
     fn step(&mut self) -> Result<()>;
 
     /// One update with a closure that zeroes the gradients, recomputes the loss, runs
