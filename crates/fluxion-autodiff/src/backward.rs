@@ -104,7 +104,12 @@ impl Var {
         // Found before the walk, which may free the nodes that lead to them.
         let mut leaves = Vec::new();
         collect_leaves(self, &mut leaves);
-        let found = walk(outputs, seeds, &|v: &Var| v.is_leaf() && v.requires_grad(), opts)?;
+        let found = walk(
+            outputs,
+            seeds,
+            &|v: &Var| v.is_leaf() && v.requires_grad(),
+            opts,
+        )?;
         for (id, g) in found {
             if let Some(leaf) = leaves.iter().find(|l| l.id() == id) {
                 let mut slot = leaf.grad_slot();

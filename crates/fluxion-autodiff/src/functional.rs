@@ -11,7 +11,11 @@ fn leaves(inputs: &[Tensor]) -> Vec<Var> {
 
 fn check_len(what: &'static str, expected: usize, got: usize) -> Result<()> {
     if expected != got {
-        return Err(Error::Arity { what, expected, got });
+        return Err(Error::Arity {
+            what,
+            expected,
+            got,
+        });
     }
     Ok(())
 }
@@ -33,7 +37,10 @@ pub fn vjp(
     let ys = f(&xs)?;
     check_len("vjp: v (one per output)", ys.len(), v.len())?;
     let gs = grad(&ys, &xs, Some(&constants(v)), false)?;
-    Ok((ys.iter().map(Var::tensor).collect(), gs.iter().map(Var::tensor).collect()))
+    Ok((
+        ys.iter().map(Var::tensor).collect(),
+        gs.iter().map(Var::tensor).collect(),
+    ))
 }
 
 /// f(x) and the Jacobian–vector product J_f(x) v, one entry per output.
@@ -49,7 +56,11 @@ pub fn jvp(
     inputs: &[Tensor],
     tangents: &[Tensor],
 ) -> Result<(Vec<Tensor>, Vec<Tensor>)> {
-    check_len("jvp: tangents (one per input)", inputs.len(), tangents.len())?;
+    check_len(
+        "jvp: tangents (one per input)",
+        inputs.len(),
+        tangents.len(),
+    )?;
     let xs = leaves(inputs);
     let ys = f(&xs)?;
     let us = ys
@@ -58,7 +69,10 @@ pub fn jvp(
         .collect::<Result<Vec<_>>>()?;
     let gs = grad(&ys, &xs, Some(&us), true)?;
     let jv = grad(&gs, &us, Some(&constants(tangents)), false)?;
-    Ok((ys.iter().map(Var::tensor).collect(), jv.iter().map(Var::tensor).collect()))
+    Ok((
+        ys.iter().map(Var::tensor).collect(),
+        jv.iter().map(Var::tensor).collect(),
+    ))
 }
 
 /// f(x) for a scalar f and the Hessian–vector product (∇²f) v, one entry per input.

@@ -76,7 +76,14 @@ pub fn gradgradcheck(
     let mut gen = Generator::new(opts.seed);
     let mut args = inputs.to_vec();
     for y in &ys {
-        args.push(Tensor::randn(0.0, 1.0, y.shape(), DType::F64, &y.device(), &mut gen)?);
+        args.push(Tensor::randn(
+            0.0,
+            1.0,
+            y.shape(),
+            DType::F64,
+            &y.device(),
+            &mut gen,
+        )?);
     }
     let h = |a: &[Var]| -> Result<Vec<Var>> {
         let ys = f(&a[..n])?;
@@ -133,7 +140,12 @@ fn check(
             let col: Vec<Vec<f64>> = plus
                 .iter()
                 .zip(&minus)
-                .map(|(p, m)| p.iter().zip(m).map(|(a, b)| (a - b) / (2.0 * opts.eps)).collect())
+                .map(|(p, m)| {
+                    p.iter()
+                        .zip(m)
+                        .map(|(a, b)| (a - b) / (2.0 * opts.eps))
+                        .collect()
+                })
                 .collect();
             cols.push(col);
         }

@@ -44,4 +44,4 @@ pub use backward::{grad, grad_with, GradOptions};
 pub use error::{Error, Result};
 pub use functional::{hvp, jvp, vjp};
 pub use gradcheck::{gradcheck, gradgradcheck, GradcheckOptions};
-pub use var::{is_grad_enabled, no_grad, GradModeGuard, Var};
+pub use var::{is_grad_enabled, no_grad, GradModeGuard, Var, WeakVar};

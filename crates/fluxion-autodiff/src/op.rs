@@ -90,27 +90,44 @@ impl Op {
 
     /// Gradients of the inputs given the output `out` and its gradient `g`.
     pub(crate) fn backward(&self, inputs: &[Var], out: &Var, g: &Var) -> Result<Vec<Option<Var>>> {
-        use crate::{var_elementwise as ew, var_fft as fft, var_linalg as la, var_reduce as red, var_views as vw};
+        use crate::{
+            var_elementwise as ew, var_fft as fft, var_linalg as la, var_reduce as red,
+            var_views as vw,
+        };
         match self {
             Op::Unary(op) => Ok(vec![ew::unary_backward(*op, &inputs[0], out, g)?]),
             Op::Binary(op) => ew::binary_backward(*op, &inputs[0], &inputs[1], out, g),
             Op::Where(cond) => ew::where_backward(cond, g),
             Op::ToDType(from) => Ok(vec![Some(g.to_dtype(*from)?)]),
-            Op::Sum { axes, keepdim } => Ok(vec![Some(red::sum_backward(&inputs[0], axes, *keepdim, g)?)]),
+            Op::Sum { axes, keepdim } => Ok(vec![Some(red::sum_backward(
+                &inputs[0], axes, *keepdim, g,
+            )?)]),
             Op::Extremum { axes, keepdim, .. } => Ok(vec![Some(red::extremum_backward(
                 &inputs[0], out, axes, *keepdim, g,
             )?)]),
             Op::Reshape => Ok(vec![Some(g.reshape(inputs[0].shape())?)]),
             Op::Permute(perm) => Ok(vec![Some(vw::permute_backward(perm, g)?)]),
-            Op::Narrow { axis, start } => Ok(vec![Some(vw::narrow_backward(&inputs[0], *axis, *start, g)?)]),
+            Op::Narrow { axis, start } => Ok(vec![Some(vw::narrow_backward(
+                &inputs[0], *axis, *start, g,
+            )?)]),
             Op::BroadcastTo => Ok(vec![Some(g.sum_to(&inputs[0].shape())?)]),
             Op::MatMul => la::matmul_backward(&inputs[0], &inputs[1], g),
             Op::Concat { axis } => la::concat_backward(inputs, *axis, g),
-            Op::IndexSelect { ids, axis } => Ok(vec![Some(la::index_select_backward(&inputs[0], ids, *axis, g)?)]),
-            Op::Gather { ids, axis } => Ok(vec![Some(la::gather_backward(&inputs[0], ids, *axis, g)?)]),
-            Op::ScatterAdd { ids, axis } => Ok(vec![Some(g.clone()), Some(g.gather(ids, *axis as isize)?)]),
-            Op::Rfftn { ndim, norm } => Ok(vec![Some(fft::rfftn_backward(&inputs[0], *ndim, *norm, g)?)]),
-            Op::Irfftn { ndim, norm } => Ok(vec![Some(fft::irfftn_backward(&inputs[0], out, *ndim, *norm, g)?)]),
+            Op::IndexSelect { ids, axis } => Ok(vec![Some(la::index_select_backward(
+                &inputs[0], ids, *axis, g,
+            )?)]),
+            Op::Gather { ids, axis } => {
+                Ok(vec![Some(la::gather_backward(&inputs[0], ids, *axis, g)?)])
+            }
+            Op::ScatterAdd { ids, axis } => {
+                Ok(vec![Some(g.clone()), Some(g.gather(ids, *axis as isize)?)])
+            }
+            Op::Rfftn { ndim, norm } => Ok(vec![Some(fft::rfftn_backward(
+                &inputs[0], *ndim, *norm, g,
+            )?)]),
+            Op::Irfftn { ndim, norm } => Ok(vec![Some(fft::irfftn_backward(
+                &inputs[0], out, *ndim, *norm, g,
+            )?)]),
         }
     }
 }

@@ -272,6 +272,34 @@ impl Var {
     }
 }
 
+/// A non-owning handle to a [`Var`]: it does not keep the variable (or the graph behind it)
+/// alive.
+#[derive(Clone, Debug)]
+pub struct WeakVar(std::sync::Weak<VarInner>);
+
+impl WeakVar {
+    /// The variable, if something still owns it.
+    pub fn upgrade(&self) -> Option<Var> {
+        self.0.upgrade().map(Var)
+    }
+}
+
+impl Var {
+    /// A handle that does not keep this variable alive (to observe when a graph is freed).
+    pub fn downgrade(&self) -> WeakVar {
+        WeakVar(Arc::downgrade(&self.0))
+    }
+}
+
+impl fmt::Debug for VarInner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VarInner")
+            .field("id", &self.id)
+            .field("op", &self.op_name)
+            .finish()
+    }
+}
+
 impl fmt::Debug for Var {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let t = self.read();
@@ -289,12 +317,20 @@ impl Drop for VarInner {
     /// Dismantles the graph behind this variable iteratively: a chain of a million recorded
     /// ops (a long ODE solve) would otherwise overflow the stack in recursive drops.
     fn drop(&mut self) {
-        let node = self.node.get_mut().unwrap_or_else(|e| e.into_inner()).take();
+        let node = self
+            .node
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
         let Some(node) = node else { return };
         let mut stack = node.inputs;
         while let Some(v) = stack.pop() {
             if let Ok(mut inner) = Arc::try_unwrap(v.0) {
-                let n = inner.node.get_mut().unwrap_or_else(|e| e.into_inner()).take();
+                let n = inner
+                    .node
+                    .get_mut()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .take();
                 if let Some(n) = n {
                     stack.extend(n.inputs);
                 }

@@ -201,7 +201,10 @@ impl Var {
     pub fn where_cond(cond: &Tensor, on_true: &Var, on_false: &Var) -> Result<Var> {
         let value = cond.where_(&on_true.tensor_ref(), &on_false.tensor_ref())?;
         let shape = value.shape().clone();
-        let (a, b) = (on_true.broadcast_to(shape.clone())?, on_false.broadcast_to(shape.clone())?);
+        let (a, b) = (
+            on_true.broadcast_to(shape.clone())?,
+            on_false.broadcast_to(shape.clone())?,
+        );
         let cond = cond.broadcast_to(shape)?;
         Ok(Var::record(value, Op::Where(cond), vec![a, b]))
     }
@@ -258,13 +261,20 @@ pub(crate) fn unary_backward(op: UnaryOp, x: &Var, y: &Var, g: &Var) -> Result<O
             let t = u.tanh()?;
             let du = x2.affine(3.0 * c * k, k)?;
             let left = t.affine(0.5, 0.5)?;
-            let right = x.mul(&t.square()?.rsub_scalar(1.0)?)?.mul(&du)?.mul_scalar(0.5)?;
+            let right = x
+                .mul(&t.square()?.rsub_scalar(1.0)?)?
+                .mul(&du)?
+                .mul_scalar(0.5)?;
             left.add(&right)?
         }
         UnaryOp::GeluErf => {
             // Φ(x) + x φ(x).
             let cdf = x.mul_scalar(FRAC_1_SQRT_2)?.erf()?.affine(0.5, 0.5)?;
-            let pdf = x.square()?.mul_scalar(-0.5)?.exp()?.mul_scalar(1.0 / (2.0 * PI).sqrt())?;
+            let pdf = x
+                .square()?
+                .mul_scalar(-0.5)?
+                .exp()?
+                .mul_scalar(1.0 / (2.0 * PI).sqrt())?;
             cdf.add(&x.mul(&pdf)?)?
         }
         UnaryOp::Erf => x.square()?.neg()?.exp()?.mul_scalar(2.0 / PI.sqrt())?,
@@ -308,9 +318,15 @@ pub(crate) fn binary_backward(
         }
         BinaryOp::Maximum | BinaryOp::Minimum => {
             let (at, bt) = (a.tensor(), b.tensor());
-            let wins = if op == BinaryOp::Maximum { at.gt(&bt)? } else { at.lt(&bt)? };
+            let wins = if op == BinaryOp::Maximum {
+                at.gt(&bt)?
+            } else {
+                at.lt(&bt)?
+            };
             let dt = a.dtype();
-            let wa = wins.to_dtype(dt)?.add(&at.eq(&bt)?.to_dtype(dt)?.mul_scalar(0.5)?)?;
+            let wa = wins
+                .to_dtype(dt)?
+                .add(&at.eq(&bt)?.to_dtype(dt)?.mul_scalar(0.5)?)?;
             let wb = wa.rsub_scalar(1.0)?;
             two(g.mul(&Var::constant(wa))?, g.mul(&Var::constant(wb))?)
         }

@@ -39,7 +39,11 @@ impl Var {
     /// As [`Tensor::rfftn`].
     pub fn rfftn(&self, ndim: usize, norm: FftNorm) -> Result<Var> {
         let value = self.tensor_ref().rfftn(ndim, norm)?;
-        Ok(Var::record(value, Op::Rfftn { ndim, norm }, vec![self.clone()]))
+        Ok(Var::record(
+            value,
+            Op::Rfftn { ndim, norm },
+            vec![self.clone()],
+        ))
     }
 
     /// Inverse of [`Var::rfftn`] over the last `ndim` complex axes.
@@ -48,7 +52,11 @@ impl Var {
     /// As [`Tensor::irfftn`].
     pub fn irfftn(&self, ndim: usize, last_len: Option<usize>, norm: FftNorm) -> Result<Var> {
         let value = self.tensor_ref().irfftn(ndim, last_len, norm)?;
-        Ok(Var::record(value, Op::Irfftn { ndim, norm }, vec![self.clone()]))
+        Ok(Var::record(
+            value,
+            Op::Irfftn { ndim, norm },
+            vec![self.clone()],
+        ))
     }
 }
 
@@ -56,7 +64,13 @@ impl Var {
 /// for a conjugate pair, 1 on DC and (even n) Nyquist.
 fn bin_weights(like: &Tensor, n: usize, bins: usize, pair: f64) -> Result<Tensor> {
     let w: Vec<f64> = (0..bins)
-        .map(|k| if k == 0 || (n % 2 == 0 && k == n / 2) { 1.0 } else { pair })
+        .map(|k| {
+            if k == 0 || (n % 2 == 0 && k == n / 2) {
+                1.0
+            } else {
+                pair
+            }
+        })
         .collect();
     Ok(Tensor::from_vec(w, [bins, 1], like.device())?.to_dtype(like.dtype())?)
 }

@@ -20,8 +20,16 @@ impl Var {
             // Let the tensor op name the problem.
             ta.matmul(&tb)?;
         }
-        let a = if ra == 1 { self.unsqueeze(0)? } else { self.clone() };
-        let b = if rb == 1 { rhs.unsqueeze(1)? } else { rhs.clone() };
+        let a = if ra == 1 {
+            self.unsqueeze(0)?
+        } else {
+            self.clone()
+        };
+        let b = if rb == 1 {
+            rhs.unsqueeze(1)?
+        } else {
+            rhs.clone()
+        };
         let (da, db) = (a.dims(), b.dims());
         let (m, k, n) = (da[da.len() - 2], da[da.len() - 1], db[db.len() - 1]);
         let batch = Shape::from(&da[..da.len() - 2])
@@ -49,7 +57,11 @@ impl Var {
         let refs: Vec<&Tensor> = tensors.iter().collect();
         let value = Tensor::concat(&refs, axis)?;
         let axis = tensors[0].axis(axis, "concat")?;
-        Ok(Var::record(value, Op::Concat { axis }, vars.iter().map(|&v| v.clone()).collect()))
+        Ok(Var::record(
+            value,
+            Op::Concat { axis },
+            vars.iter().map(|&v| v.clone()).collect(),
+        ))
     }
 
     /// Stacking along a new `axis`.
@@ -60,7 +72,10 @@ impl Var {
         let tensors: Vec<Tensor> = vars.iter().map(|v| v.tensor()).collect();
         // Validate (shapes, axis range) with the tensor op's messages.
         Tensor::stack(&tensors.iter().collect::<Vec<_>>(), axis)?;
-        let expanded = vars.iter().map(|v| v.unsqueeze(axis)).collect::<Result<Vec<_>>>()?;
+        let expanded = vars
+            .iter()
+            .map(|v| v.unsqueeze(axis))
+            .collect::<Result<Vec<_>>>()?;
         Var::concat(&expanded.iter().collect::<Vec<_>>(), axis)
     }
 
@@ -72,7 +87,10 @@ impl Var {
         let t = self.tensor();
         let value = t.index_select(ids, axis)?;
         let axis = t.axis(axis, "index_select")?;
-        let op = Op::IndexSelect { ids: ids.clone(), axis };
+        let op = Op::IndexSelect {
+            ids: ids.clone(),
+            axis,
+        };
         Ok(Var::record(value, op, vec![self.clone()]))
     }
 
@@ -84,7 +102,14 @@ impl Var {
         let t = self.tensor();
         let value = t.gather(ids, axis)?;
         let axis = t.axis(axis, "gather")?;
-        Ok(Var::record(value, Op::Gather { ids: ids.clone(), axis }, vec![self.clone()]))
+        Ok(Var::record(
+            value,
+            Op::Gather {
+                ids: ids.clone(),
+                axis,
+            },
+            vec![self.clone()],
+        ))
     }
 
     /// This variable with `src` added at `ids` along `axis` (PyTorch's `scatter_add`).
@@ -105,7 +130,10 @@ impl Var {
         }
         let value = t.scatter_add(ids, &s, axis)?;
         let axis = t.axis(axis, "scatter_add")?;
-        let op = Op::ScatterAdd { ids: ids.clone(), axis };
+        let op = Op::ScatterAdd {
+            ids: ids.clone(),
+            axis,
+        };
         Ok(Var::record(value, op, vec![self.clone(), src.clone()]))
     }
 }
@@ -135,10 +163,12 @@ pub(crate) fn index_select_backward(x: &Var, ids: &Tensor, axis: usize, g: &Var)
     let mut along = vec![1; gd.len()];
     along[axis] = ids.elem_count();
     let ids = ids.reshape(along)?.broadcast_to(gd)?.contiguous()?;
-    x.full_const(&x.shape(), 0.0)?.scatter_add(&ids, g, axis as isize)
+    x.full_const(&x.shape(), 0.0)?
+        .scatter_add(&ids, g, axis as isize)
 }
 
 /// The gradient of `gather`: `g` added back at `ids`.
 pub(crate) fn gather_backward(x: &Var, ids: &Tensor, axis: usize, g: &Var) -> Result<Var> {
-    x.full_const(&x.shape(), 0.0)?.scatter_add(ids, g, axis as isize)
+    x.full_const(&x.shape(), 0.0)?
+        .scatter_add(ids, g, axis as isize)
 }

@@ -18,7 +18,11 @@ impl Var {
         let t = self.tensor();
         let value = t.sum(axes, keepdim)?;
         let axes = t.shape().axes(axes, "sum")?;
-        Ok(Var::record(value, Op::Sum { axes, keepdim }, vec![self.clone()]))
+        Ok(Var::record(
+            value,
+            Op::Sum { axes, keepdim },
+            vec![self.clone()],
+        ))
     }
 
     /// Σ of every element (0-d).
@@ -35,7 +39,12 @@ impl Var {
     /// As [`Var::sum`].
     pub fn mean(&self, axes: &[isize], keepdim: bool) -> Result<Var> {
         let t = self.tensor();
-        let n: usize = t.shape().axes(axes, "mean")?.iter().map(|&a| t.dims()[a]).product();
+        let n: usize = t
+            .shape()
+            .axes(axes, "mean")?
+            .iter()
+            .map(|&a| t.dims()[a])
+            .product();
         self.sum(axes, keepdim)?.mul_scalar(1.0 / n as f64)
     }
 
@@ -51,7 +60,11 @@ impl Var {
         let t = self.tensor();
         let value = t.reduce(op, axes, keepdim)?;
         let axes = t.shape().axes(axes, op.name())?;
-        Ok(Var::record(value, Op::Extremum { op, axes, keepdim }, vec![self.clone()]))
+        Ok(Var::record(
+            value,
+            Op::Extremum { op, axes, keepdim },
+            vec![self.clone()],
+        ))
     }
 
     /// Maximum over `axes`; the gradient is shared equally among tied maxima (PyTorch's
@@ -93,7 +106,12 @@ impl Var {
     /// As [`Var::sum`].
     pub fn var(&self, axes: &[isize], correction: f64, keepdim: bool) -> Result<Var> {
         let t = self.tensor();
-        let n: usize = t.shape().axes(axes, "var")?.iter().map(|&a| t.dims()[a]).product();
+        let n: usize = t
+            .shape()
+            .axes(axes, "var")?
+            .iter()
+            .map(|&a| t.dims()[a])
+            .product();
         let centred = self.sub(&self.mean(axes, true)?)?;
         centred
             .square()?
@@ -142,7 +160,11 @@ impl Var {
 /// The gradient of a sum: `g` with the reduced axes restored, broadcast to the input.
 pub(crate) fn sum_backward(x: &Var, axes: &[usize], keepdim: bool, g: &Var) -> Result<Var> {
     let xt = x.tensor();
-    let g = if keepdim { g.clone() } else { g.reshape(xt.reduced_shape(axes, true))? };
+    let g = if keepdim {
+        g.clone()
+    } else {
+        g.reshape(xt.reduced_shape(axes, true))?
+    };
     g.broadcast_to(xt.shape().clone())
 }
 

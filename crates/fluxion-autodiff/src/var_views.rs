@@ -34,7 +34,11 @@ impl Var {
         if t.is_contiguous() {
             return Ok(self.clone());
         }
-        Ok(Var::record(t.contiguous()?, Op::Reshape, vec![self.clone()]))
+        Ok(Var::record(
+            t.contiguous()?,
+            Op::Reshape,
+            vec![self.clone()],
+        ))
     }
 
     /// Axes reordered: axis i of the result is axis `perm[i]` of the input.
@@ -43,7 +47,11 @@ impl Var {
     /// As [`fluxion_tensor::Tensor::permute`].
     pub fn permute(&self, perm: &[usize]) -> Result<Var> {
         let value = self.tensor_ref().permute(perm)?;
-        Ok(Var::record(value, Op::Permute(perm.to_vec()), vec![self.clone()]))
+        Ok(Var::record(
+            value,
+            Op::Permute(perm.to_vec()),
+            vec![self.clone()],
+        ))
     }
 
     /// Axes `a` and `b` swapped.
@@ -74,7 +82,11 @@ impl Var {
         let t = self.tensor();
         let value = t.narrow(axis, start, len)?;
         let axis = t.axis(axis, "narrow")?;
-        Ok(Var::record(value, Op::Narrow { axis, start }, vec![self.clone()]))
+        Ok(Var::record(
+            value,
+            Op::Narrow { axis, start },
+            vec![self.clone()],
+        ))
     }
 
     /// The entries `range` of `axis`.
