@@ -141,12 +141,14 @@ impl Var {
         self.affine(s, 0.0)
     }
 
-    /// x / s.
+    /// x / s, a true division (not multiplication by 1/s, which rounds twice).
     ///
     /// # Errors
-    /// As [`Tensor::affine`].
+    /// As [`Tensor::div`].
     pub fn div_scalar(&self, s: f64) -> Result<Var> {
-        self.affine(1.0 / s, 0.0)
+        let t = self.tensor();
+        let s = Var::constant(Tensor::scalar(s, t.dtype(), t.device())?);
+        self.div(&s)
     }
 
     /// s − x.
@@ -157,12 +159,13 @@ impl Var {
         self.affine(-1.0, s)
     }
 
-    /// s / x.
+    /// s / x (one division, as [`Tensor::rdiv_scalar`]).
     ///
     /// # Errors
-    /// As [`Tensor::recip`].
+    /// As [`Tensor::div`].
     pub fn rdiv_scalar(&self, s: f64) -> Result<Var> {
-        self.recip()?.mul_scalar(s)
+        let t = self.tensor();
+        Var::constant(Tensor::scalar(s, t.dtype(), t.device())?).div(self)
     }
 
     /// `op` of two variables, broadcast NumPy-style.

@@ -45,7 +45,7 @@ impl Var {
             .iter()
             .map(|&a| t.dims()[a])
             .product();
-        self.sum(axes, keepdim)?.mul_scalar(1.0 / n as f64)
+        self.sum(axes, keepdim)?.div_scalar(n as f64)
     }
 
     /// Mean of every element (0-d).
@@ -116,7 +116,7 @@ impl Var {
         centred
             .square()?
             .sum(axes, keepdim)?
-            .mul_scalar(1.0 / (n as f64 - correction).max(0.0))
+            .div_scalar((n as f64 - correction).max(0.0))
     }
 
     /// Euclidean norm √(Σx²) over `axes`. Its gradient x/‖x‖ is NaN where the norm is 0.
