@@ -9,12 +9,16 @@
 //! ```
 #![warn(missing_docs)]
 
+pub use fluxion_autodiff as autodiff;
 pub use fluxion_device as device;
+pub use fluxion_nn as nn;
 pub use fluxion_tensor as tensor;
 
 /// The names most programs need.
 pub mod prelude {
+    pub use fluxion_autodiff::{grad, no_grad, Var};
     pub use fluxion_device::{DType, Device, DeviceLocation};
+    pub use fluxion_nn::{Activation, Linear, Mlp, Module, Optimizer, Sequential};
     pub use fluxion_tensor::random::Generator;
     pub use fluxion_tensor::{FftNorm, Shape, Tensor};
 }

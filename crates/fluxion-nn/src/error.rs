@@ -34,7 +34,7 @@ pub enum Error {
         source: std::io::Error,
     },
     /// A malformed safetensors file.
-    #[error("{path}: {source}")]
+    #[error("{path}: not a valid safetensors file: {source}")]
     Safetensors {
         /// The file.
         path: PathBuf,

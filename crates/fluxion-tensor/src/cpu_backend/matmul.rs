@@ -130,7 +130,7 @@ fn gemm_batched<T: 'static + Copy + Send + Sync + num_traits::Zero + num_traits:
                 b.as_ptr().add(b_off[i]),
                 sb,
                 c,
-                !batch_parallel,
+                !batch_parallel && m * n * k >= SMALL,
             )
         }
     };
