@@ -84,11 +84,11 @@ pub(crate) struct VarInner {
 /// ```
 /// use fluxion_autodiff::{grad, Var};
 /// use fluxion_tensor::{Device, Tensor};
-/// let x = Var::leaf(Tensor::from_vec(vec![0.5f64], [1], &Device::Cpu)?);
+/// let x = Var::leaf(Tensor::from_vec(vec![0.5f64], [], &Device::Cpu)?);
 /// let y = x.sin()?;
-/// let dy = grad(&[y], &[x.clone()], Some(&[Var::constant(Tensor::ones_like(x.tensor_ref())?)]), true)?;
-/// let d2y = grad(&dy, &[x.clone()], Some(&[Var::constant(Tensor::ones_like(x.tensor_ref())?)]), false)?;
-/// assert!((d2y[0].tensor().to_vec::<f64>()?[0] + 0.5f64.sin()).abs() < 1e-15);
+/// let dy = grad(&[y], &[x.clone()], None, true)?; // cos x, recorded
+/// let d2y = grad(&dy, &[x.clone()], None, false)?; // −sin x
+/// assert!((d2y[0].tensor().to_scalar::<f64>()? + 0.5f64.sin()).abs() < 1e-15);
 /// # Ok::<(), fluxion_autodiff::Error>(())
 /// ```
 #[derive(Clone)]

@@ -46,9 +46,23 @@ impl Linear {
             });
         }
         let bound = 1.0 / (in_features as f64).sqrt();
-        let w = Tensor::rand(-bound, bound, [out_features, in_features], dtype, device, gen)?;
+        let w = Tensor::rand(
+            -bound,
+            bound,
+            [out_features, in_features],
+            dtype,
+            device,
+            gen,
+        )?;
         let b = if bias {
-            Some(Tensor::rand(-bound, bound, [out_features], dtype, device, gen)?)
+            Some(Tensor::rand(
+                -bound,
+                bound,
+                [out_features],
+                dtype,
+                device,
+                gen,
+            )?)
         } else {
             None
         };

@@ -4,7 +4,23 @@ use fluxion_autodiff::Var;
 use fluxion_tensor::random::Generator;
 use fluxion_tensor::{DType, Device};
 
+use crate::init;
 use crate::{visit_child, Activation, Error, Linear, Module, Result};
+
+/// How [`Mlp`] draws its weights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WeightInit {
+    /// PyTorch's `nn.Linear` default: W and b uniform in ±1/√fan_in.
+    #[default]
+    TorchDefault,
+    /// Glorot & Bengio (2010) uniform, W ~ U(±√(6/(fan_in + fan_out))), zero biases.
+    XavierUniform,
+    /// Glorot & Bengio (2010) normal, W ~ N(0, 2/(fan_in + fan_out)), zero biases — the
+    /// initialisation of Raissi et al.'s PINN code.
+    XavierNormal,
+    /// Saxe et al. (2014) orthogonal W, zero biases.
+    Orthogonal,
+}
 
 /// Linear layers of the given widths with `activation` after each but the last (and an
 /// optional `output_activation` after the last). Parameters are named `layers.{i}.weight` and
@@ -38,6 +54,7 @@ pub struct MlpBuilder {
     dtype: DType,
     device: Device,
     seed: u64,
+    init: WeightInit,
 }
 
 impl Mlp {
@@ -52,6 +69,7 @@ impl Mlp {
             dtype: DType::F32,
             device: Device::Cpu,
             seed: 0,
+            init: WeightInit::TorchDefault,
         }
     }
 
@@ -103,6 +121,31 @@ impl MlpBuilder {
         self
     }
 
+    /// How weights are drawn ([`WeightInit::TorchDefault`] unless set).
+    pub fn init(mut self, init: WeightInit) -> Self {
+        self.init = init;
+        self
+    }
+
+    fn layer(&self, fan_in: usize, fan_out: usize, gen: &mut Generator) -> Result<Linear> {
+        let (dt, dev) = (self.dtype, &self.device);
+        let shape = [fan_out, fan_in];
+        let w = match self.init {
+            WeightInit::TorchDefault => {
+                return Linear::new(fan_in, fan_out, self.bias, dt, dev, gen)
+            }
+            WeightInit::XavierUniform => init::xavier_uniform(1.0, shape, dt, dev, gen)?,
+            WeightInit::XavierNormal => init::xavier_normal(1.0, shape, dt, dev, gen)?,
+            WeightInit::Orthogonal => init::orthogonal(1.0, shape, dt, dev, gen)?,
+        };
+        let b = if self.bias {
+            Some(init::constant(0.0, [fan_out], dt, dev)?)
+        } else {
+            None
+        };
+        Linear::from_tensors(w, b)
+    }
+
     /// Draws the parameters.
     ///
     /// # Errors
@@ -121,7 +164,7 @@ impl MlpBuilder {
         let layers = self
             .widths
             .windows(2)
-            .map(|w| Linear::new(w[0], w[1], self.bias, self.dtype, &self.device, &mut gen))
+            .map(|w| self.layer(w[0], w[1], &mut gen))
             .collect::<Result<Vec<_>>>()?;
         Ok(Mlp {
             layers,

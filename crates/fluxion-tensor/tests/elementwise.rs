@@ -77,14 +77,7 @@ fn unary_cases() -> Vec<UnaryCase> {
             6.0,
             8.0,
         ),
-        (
-            "erf",
-            |t| t.erf(),
-            libm::erf,
-            (-4.0, 4.0),
-            4.0,
-            8.0,
-        ),
+        ("erf", |t| t.erf(), libm::erf, (-4.0, 4.0), 4.0, 8.0),
         (
             "gelu_tanh",
             |t| t.gelu_tanh(),

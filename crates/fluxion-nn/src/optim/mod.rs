@@ -74,3 +74,23 @@ pub trait Optimizer: Send {
     /// [`crate::Error::OptimizerState`] naming the entry that does not fit.
     fn load_state(&mut self, state: &OptimizerState) -> Result<()>;
 }
+
+mod adam;
+mod clip;
+mod common;
+mod lbfgs;
+mod line_search;
+mod rmsprop;
+mod scheduler;
+mod sgd;
+
+pub use adam::{Adam, AdamConfig, AdamW, AdamWConfig};
+pub use clip::{clip_grad_norm, clip_grad_value};
+pub use lbfgs::{Lbfgs, LbfgsConfig};
+pub use line_search::{cubic_interpolate, LineSearchOutcome, StrongWolfe};
+pub use rmsprop::{RmsProp, RmsPropConfig};
+pub use scheduler::{
+    CosineAnnealingLr, ExponentialLr, LrScheduler, PlateauMode, ReduceLrOnPlateau,
+    ReduceLrOnPlateauConfig, StepLr, ThresholdMode,
+};
+pub use sgd::{Sgd, SgdConfig};
