@@ -146,9 +146,7 @@ impl Var {
     /// # Errors
     /// As [`Tensor::div`].
     pub fn div_scalar(&self, s: f64) -> Result<Var> {
-        let t = self.tensor();
-        let s = Var::constant(Tensor::scalar(s, t.dtype(), t.device())?);
-        self.div(&s)
+        self.binary_scalar(s, BinaryOp::Div)
     }
 
     /// s − x.
@@ -166,6 +164,39 @@ impl Var {
     pub fn rdiv_scalar(&self, s: f64) -> Result<Var> {
         let t = self.tensor();
         Var::constant(Tensor::scalar(s, t.dtype(), t.device())?).div(self)
+    }
+
+    /// `op` with a constant scalar right operand.
+    fn binary_scalar(&self, s: f64, op: BinaryOp) -> Result<Var> {
+        let t = self.tensor();
+        self.binary(
+            &Var::constant(Tensor::scalar(s, t.dtype(), t.device())?),
+            op,
+        )
+    }
+
+    /// xˢ through the binary `pow` (PyTorch's gradient conventions at x = 0).
+    ///
+    /// # Errors
+    /// As [`Tensor::pow_scalar`].
+    pub fn pow_scalar(&self, s: f64) -> Result<Var> {
+        self.binary_scalar(s, BinaryOp::Pow)
+    }
+
+    /// max(x, s) (clamp from below); at x = s the gradient is halved, as for `maximum`.
+    ///
+    /// # Errors
+    /// As [`Tensor::maximum_scalar`].
+    pub fn maximum_scalar(&self, s: f64) -> Result<Var> {
+        self.binary_scalar(s, BinaryOp::Maximum)
+    }
+
+    /// min(x, s) (clamp from above).
+    ///
+    /// # Errors
+    /// As [`Tensor::minimum_scalar`].
+    pub fn minimum_scalar(&self, s: f64) -> Result<Var> {
+        self.binary_scalar(s, BinaryOp::Minimum)
     }
 
     /// `op` of two variables, broadcast NumPy-style.

@@ -28,6 +28,8 @@ fn unary_ops_on_a_strided_view() {
         ("add_scalar", |x| x.add_scalar(3.0)),
         ("rsub_scalar", |x| x.rsub_scalar(3.0)),
         ("div_scalar", |x| x.div_scalar(-4.0)),
+        ("maximum_scalar", |x| x.maximum_scalar(0.1)),
+        ("minimum_scalar", |x| x.minimum_scalar(-0.1)),
     ];
     let x = uniform(&[3, 4], 1, -2.0, 2.0);
     for (name, op) in general {
@@ -52,6 +54,7 @@ fn unary_ops_on_a_strided_view() {
         ("powf(2.5)", |x| x.powf(2.5)),
         ("powf(-1.5)", |x| x.powf(-1.5)),
         ("powf(0)", |x| x.powf(0.0)),
+        ("pow_scalar(1.7)", |x| x.pow_scalar(1.7)),
     ];
     let x = uniform(&[3, 4], 3, 0.3, 2.0);
     for (name, op) in positive {
