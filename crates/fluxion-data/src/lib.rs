@@ -1,0 +1,2 @@
+//! HDF5 datasets (in progress).
+#![warn(missing_docs)]

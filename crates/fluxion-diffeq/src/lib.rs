@@ -1,0 +1,2 @@
+//! ODE and SDE solvers (in progress).
+#![warn(missing_docs)]
