@@ -1,0 +1,73 @@
+//! The crate's error type.
+
+/// Errors from setting up or running an ODE solve.
+///
+/// Variants that arise mid-solve name the time `t`, the step size `h` and the number of steps
+/// attempted so far, so a failing solve can be located without a debugger.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The step size fell below `dt_min` or below the floating-point resolution of `t`.
+    #[error(
+        "step size underflow at t = {t:e}: h = {h:e} is below the minimum {h_min:e} after {steps} steps \
+         (the problem may be stiff or singular; lower `dt_min` or loosen rtol/atol)"
+    )]
+    StepSizeUnderflow {
+        /// Time at which the step was attempted.
+        t: f64,
+        /// The rejected step size.
+        h: f64,
+        /// The smallest step size allowed there.
+        h_min: f64,
+        /// Steps attempted (accepted + rejected).
+        steps: usize,
+    },
+    /// A stage or the new state contained NaN or ±∞.
+    #[error("non-finite state (NaN or inf) at t = {t:e} with h = {h:e} after {steps} steps")]
+    NonFiniteState {
+        /// Start of the step that produced the non-finite value.
+        t: f64,
+        /// Step size of that step.
+        h: f64,
+        /// Steps attempted (accepted + rejected).
+        steps: usize,
+    },
+    /// The solve used up `max_steps` before reaching the end of the span.
+    #[error(
+        "max_steps = {max_steps} reached at t = {t:e} with h = {h:e} before t_end = {t_end:e} \
+         (raise `Options::max_steps`)"
+    )]
+    MaxStepsReached {
+        /// Time reached.
+        t: f64,
+        /// Current step size.
+        h: f64,
+        /// The limit in force.
+        max_steps: usize,
+        /// End of the requested span.
+        t_end: f64,
+    },
+    /// An argument that the caller can fix (e.g. unsorted `t_eval`, a tolerance of the wrong length).
+    #[error("invalid argument `{name}`: {reason}")]
+    InvalidArgument {
+        /// The argument's name.
+        name: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// An error from a tensor op inside the right-hand side or the solver.
+    #[error(transparent)]
+    Tensor(#[from] fluxion_tensor::Error),
+    /// An error from a differentiable op inside the right-hand side or the solver.
+    #[error(transparent)]
+    Autodiff(#[from] fluxion_autodiff::Error),
+}
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T> = std::result::Result<T, Error>;
+
+pub(crate) fn invalid(name: &'static str, reason: impl Into<String>) -> Error {
+    Error::InvalidArgument {
+        name,
+        reason: reason.into(),
+    }
+}

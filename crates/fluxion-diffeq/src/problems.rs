@@ -1,0 +1,176 @@
+//! Reference problems shared by tests and benches, each with its exact solution where one exists.
+//!
+//! A [`Problem`] holds `f(t, y, dy)` for `Vec<f64>`/slice states, the span and the initial value.
+
+/// A reference initial-value problem `y' = f(t, y)`, `y(t0) = y0` on `[t0, t1]`.
+#[derive(Debug, Clone, Copy)]
+pub struct Problem {
+    /// Short name.
+    pub name: &'static str,
+    /// Right-hand side, writing `y'` into the third argument.
+    pub rhs: fn(f64, &[f64], &mut [f64]),
+    /// Start of the span.
+    pub t0: f64,
+    /// End of the span.
+    pub t1: f64,
+    /// Initial value.
+    pub y0: &'static [f64],
+    /// Exact solution `y(t)` when known in closed form.
+    pub exact: Option<fn(f64) -> Vec<f64>>,
+    /// Whether the problem is stiff (explicit methods need tiny steps).
+    pub stiff: bool,
+}
+
+impl Problem {
+    /// The right-hand side in the closure form [`solve`](crate::solve) takes for `Vec<f64>` states.
+    pub fn closure(&self) -> impl FnMut(f64, &Vec<f64>, &mut Vec<f64>) -> crate::Result<()> + '_ {
+        move |t, y, dy| {
+            (self.rhs)(t, y, dy);
+            Ok(())
+        }
+    }
+
+    /// The initial value as a `Vec<f64>`.
+    pub fn y0(&self) -> Vec<f64> {
+        self.y0.to_vec()
+    }
+}
+
+/// Exponential decay `y' = −y/2`, `y(0) = 1`, exact `y = e^(−t/2)`, `t ∈ [0, 4]`.
+pub const DECAY: Problem = Problem {
+    name: "decay",
+    rhs: |_t, y, dy| dy[0] = -0.5 * y[0],
+    t0: 0.0,
+    t1: 4.0,
+    y0: &[1.0],
+    exact: Some(|t| vec![(-0.5 * t).exp()]),
+    stiff: false,
+};
+
+/// Harmonic oscillator `x'' = −x`, `(x, v)(0) = (1, 0)`, exact `(cos t, −sin t)`, `t ∈ [0, 10]`.
+pub const HARMONIC: Problem = Problem {
+    name: "harmonic",
+    rhs: |_t, y, dy| {
+        dy[0] = y[1];
+        dy[1] = -y[0];
+    },
+    t0: 0.0,
+    t1: 10.0,
+    y0: &[1.0, 0.0],
+    exact: Some(|t| vec![t.cos(), -t.sin()]),
+    stiff: false,
+};
+
+/// Kepler two-body orbit, eccentricity 0.5, period 2π (HNW I, problem II.10 "Arenstorf"-free
+/// variant): `q'' = −q/|q|³`, `q(0) = (1 − e, 0)`, `p(0) = (0, sqrt((1 + e)/(1 − e)))`. After one
+/// period the state returns to `y0`; energy `H = |p|²/2 − 1/|q| = −1/2` is conserved.
+pub const KEPLER: Problem = Problem {
+    name: "kepler_e0.5",
+    rhs: |_t, y, dy| {
+        let r3 = (y[0] * y[0] + y[1] * y[1]).powf(1.5);
+        dy[0] = y[2];
+        dy[1] = y[3];
+        dy[2] = -y[0] / r3;
+        dy[3] = -y[1] / r3;
+    },
+    t0: 0.0,
+    t1: 2.0 * std::f64::consts::PI,
+    y0: &[0.5, 0.0, 0.0, 1.7320508075688772],
+    exact: Some(|t| {
+        // Exact at whole periods only (returns y0); callers use t = k·2π.
+        let _ = t;
+        vec![0.5, 0.0, 0.0, 1.7320508075688772]
+    }),
+    stiff: false,
+};
+
+/// Kepler energy `|p|²/2 − 1/|q|` (−1/2 for [`KEPLER`]).
+pub fn kepler_energy(y: &[f64]) -> f64 {
+    0.5 * (y[2] * y[2] + y[3] * y[3]) - 1.0 / (y[0] * y[0] + y[1] * y[1]).sqrt()
+}
+
+/// Lotka–Volterra `x' = 1.5x − xy`, `y' = −3y + xy`, `(x, y)(0) = (1, 1)`, `t ∈ [0, 10]`.
+pub const LOTKA_VOLTERRA: Problem = Problem {
+    name: "lotka_volterra",
+    rhs: |_t, y, dy| {
+        dy[0] = 1.5 * y[0] - y[0] * y[1];
+        dy[1] = -3.0 * y[1] + y[0] * y[1];
+    },
+    t0: 0.0,
+    t1: 10.0,
+    y0: &[1.0, 1.0],
+    exact: None,
+    stiff: false,
+};
+
+/// Lorenz (σ = 10, ρ = 28, β = 8/3), `y0 = (1, 0, 0)`, `t ∈ [0, 100]`, as in
+/// `../shared/anchors/lorenz_solvers.py` (chaotic: `y(100)` depends on every rounding).
+pub const LORENZ: Problem = Problem {
+    name: "lorenz",
+    rhs: |_t, y, dy| {
+        dy[0] = 10.0 * (y[1] - y[0]);
+        dy[1] = y[0] * (28.0 - y[2]) - y[1];
+        dy[2] = y[0] * y[1] - 8.0 / 3.0 * y[2];
+    },
+    t0: 0.0,
+    t1: 100.0,
+    y0: &[1.0, 0.0, 0.0],
+    exact: None,
+    stiff: false,
+};
+
+/// Van der Pol `x' = v`, `v' = μ(1 − x²)v − x` with μ = 1, `(x, v)(0) = (2, 0)`, `t ∈ [0, 20]`.
+pub const VAN_DER_POL_1: Problem = Problem {
+    name: "van_der_pol_mu1",
+    rhs: |_t, y, dy| {
+        dy[0] = y[1];
+        dy[1] = (1.0 - y[0] * y[0]) * y[1] - y[0];
+    },
+    t0: 0.0,
+    t1: 20.0,
+    y0: &[2.0, 0.0],
+    exact: None,
+    stiff: false,
+};
+
+/// Van der Pol with μ = 1000 (stiff), `(x, v)(0) = (2, 0)`, `t ∈ [0, 3000]`.
+pub const VAN_DER_POL_1000: Problem = Problem {
+    name: "van_der_pol_mu1000",
+    rhs: |_t, y, dy| {
+        dy[0] = y[1];
+        dy[1] = 1000.0 * (1.0 - y[0] * y[0]) * y[1] - y[0];
+    },
+    t0: 0.0,
+    t1: 3000.0,
+    y0: &[2.0, 0.0],
+    exact: None,
+    stiff: true,
+};
+
+/// Robertson's chemical kinetics (stiff; HNW II, section IV.1): `y1' = −0.04y1 + 1e4·y2·y3`,
+/// `y2' = 0.04y1 − 1e4·y2·y3 − 3e7·y2²`, `y3' = 3e7·y2²`, `y(0) = (1, 0, 0)`, `t ∈ [0, 40]`.
+pub const ROBERTSON: Problem = Problem {
+    name: "robertson",
+    rhs: |_t, y, dy| {
+        dy[0] = -0.04 * y[0] + 1e4 * y[1] * y[2];
+        dy[2] = 3e7 * y[1] * y[1];
+        dy[1] = -dy[0] - dy[2];
+    },
+    t0: 0.0,
+    t1: 40.0,
+    y0: &[1.0, 0.0, 0.0],
+    exact: None,
+    stiff: true,
+};
+
+/// Every registered problem.
+pub const ALL: [Problem; 8] = [
+    DECAY,
+    HARMONIC,
+    KEPLER,
+    LOTKA_VOLTERRA,
+    LORENZ,
+    VAN_DER_POL_1,
+    VAN_DER_POL_1000,
+    ROBERTSON,
+];
