@@ -10,7 +10,9 @@
 #![warn(missing_docs)]
 
 pub use fluxion_autodiff as autodiff;
+pub use fluxion_data as data;
 pub use fluxion_device as device;
+pub use fluxion_diffeq as diffeq;
 pub use fluxion_nn as nn;
 pub use fluxion_tensor as tensor;
 
