@@ -54,12 +54,32 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// The Rosenbrock iteration matrix `I/(hγ) − J` had no finite non-zero pivot, at this and
+    /// four successively halved step sizes (as Hairer's `rodas.f`).
+    #[error(
+        "singular iteration matrix I/(hγ) − J at t = {t:e} with h = {h:e} after {steps} steps: \
+         no finite non-zero pivot in column {column} (check the Jacobian for NaN/inf or a \
+         singular structure)"
+    )]
+    SingularMatrix {
+        /// Time at which the step was attempted.
+        t: f64,
+        /// The last step size tried.
+        h: f64,
+        /// Steps attempted (accepted + rejected).
+        steps: usize,
+        /// The column (0-based) where elimination found no pivot.
+        column: usize,
+    },
     /// An error from a tensor op inside the right-hand side or the solver.
     #[error(transparent)]
     Tensor(#[from] fluxion_tensor::Error),
     /// An error from a differentiable op inside the right-hand side or the solver.
     #[error(transparent)]
     Autodiff(#[from] fluxion_autodiff::Error),
+    /// An error from a neural-network module used as a vector field (see `NeuralOde`).
+    #[error(transparent)]
+    Nn(#[from] fluxion_nn::Error),
 }
 
 /// `Result` with this crate's [`Error`].

@@ -10,6 +10,8 @@
 //!   Hairer's initial step, RMS norm, scalar or per-component tolerances), `SaveAt` times by
 //!   each method's own interpolant, dense output, events by root finding.
 //! - [`problems`]: reference problems with exact or high-accuracy solutions.
+//! - [`solve_stiff`] ([`stiff`]): the Rosenbrock method Rodas5P for stiff problems, with a
+//!   user, autodiff or finite-difference [`Jacobian`] and a dense [`Lu`] per step.
 //!
 //! ```
 //! use fluxion_diffeq::{solve, Method, Options, SaveAt};
@@ -26,23 +28,34 @@
 //! ```
 #![warn(missing_docs)]
 
+mod adjoint;
 mod controller;
 mod dense;
 mod error;
 mod events;
+mod neural_ode;
 mod options;
 pub mod problems;
 mod solve;
+pub mod spiral;
 mod state;
 mod state_tensor;
+pub mod stiff;
 mod tableau;
 pub mod tableaus;
 
+pub use adjoint::{
+    adjoint_gradients, odeint_adjoint, AdjointGrads, AdjointOptions, AdjointSolve, AdjointStats,
+};
 pub use controller::PiController;
 pub use dense::DenseOutput;
 pub use error::{Error, Result};
 pub use events::{Direction, Event, EventHit};
+pub use neural_ode::{GradientMode, NeuralOde};
 pub use options::{Options, SaveAt, Stats, StepMode};
 pub use solve::{solve, solve_with_events, Solution};
 pub use state::{rms_norm, OdeState, Tolerance};
+pub use stiff::{
+    jacobian_autodiff, solve_stiff, Jacobian, Lu, RosenbrockTableau, StiffMethod, RODAS5P,
+};
 pub use tableau::{DenseKind, ErrorEstimate, Method, Tableau};

@@ -163,6 +163,28 @@ pub const ROBERTSON: Problem = Problem {
     stiff: true,
 };
 
+/// Reference for [`ROBERTSON`] continued to `t = 1e5`: `(1e5, y(1e5))`.
+///
+/// Source: SciPy 1.17.1 `solve_ivp(method="Radau", rtol=1e-13, atol=1e-20)` with the exact
+/// Jacobian (12 077 steps); the same at rtol 1e-12 agrees to 2e-13 relative, and this crate's
+/// Rodas5P at rtol 1e-12 (`tests/stiff.rs`, 8734 steps) to 4e-13 relative.
+pub const ROBERTSON_REF_T1E5: (f64, [f64; 3]) = (
+    1e5,
+    [
+        0.017865921142101643,
+        7.274751468437226e-8,
+        0.9821340061103832,
+    ],
+);
+
+/// Reference for [`VAN_DER_POL_1000`] (unscaled form, μ = 1000, `y0 = (2, 0)`): `y(3000)`.
+///
+/// Source: SciPy 1.17.1 `solve_ivp(method="Radau", rtol=1e-13, atol=1e-14)` with the exact
+/// Jacobian (55 740 steps); the same at rtol 1e-12 agrees to 1.5e-12 relative, and this crate's
+/// Rodas5P at rtol 1e-12 (`tests/stiff.rs`, 31 417 steps) to 4e-13 relative. `t = 3000` lies
+/// on the slow branch of the second relaxation cycle (period ≈ (3 − 2 ln 2)μ ≈ 1614).
+pub const VAN_DER_POL_1000_REF: [f64; 2] = [-1.5106069367448323, 0.0011783800007294553];
+
 /// Every registered problem.
 pub const ALL: [Problem; 8] = [
     DECAY,

@@ -1,0 +1,409 @@
+//! The adaptive Rosenbrock driver for `Vec<f64>` states.
+
+use crate::controller::initial_step;
+use crate::error::{invalid, Error, Result};
+use crate::options::{Options, SaveAt, Stats, StepMode};
+use crate::solve::Solution;
+use crate::state::rms_norm;
+
+use super::jacobian::Jacobian;
+use super::lu::Lu;
+use super::tableau::{RosenbrockTableau, StiffMethod};
+
+/// Consecutive failed attempts (singular matrix or non-finite step) before giving up; each
+/// halves `h` (Hairer's `rodas.f` uses 5 for singular matrices).
+const MAX_RETRIES: usize = 5;
+
+/// Solves the stiff problem `y' = f(t, y)`, `y(t0) = y0` over `t_span` with a Rosenbrock method.
+///
+/// Per step, with `J = ∂f/∂y(t₀, y₀)` from `jac` and one LU factorisation of `I/(hγ) − J`, the
+/// stages of [`RosenbrockTableau`] are solved in turn (one `f` evaluation and one triangular
+/// solve each). The error `err = Σ eᵢuᵢ` is measured in the RMS norm of [`rms_norm`](crate::rms_norm)
+/// and the step controlled by [`Options::controller`] with exponent `embedded order + 1`
+/// exactly as in [`solve`](crate::solve); `J` and `∂f/∂t` are reused after a rejection.
+/// `SaveAt::Times` uses the method's own dense output (Rodas5P: order 4).
+///
+/// Cost per attempted step: `s − 1` evaluations of `f` (7 for Rodas5P), plus per accepted step
+/// one `f(t₁, y₁)`, one `J` (`n` more evaluations with [`Jacobian::finite_differences`]) and
+/// one `∂f/∂t` (one more evaluation unless autonomous or supplied). All are counted in
+/// [`Stats::f_evals`](crate::Stats::f_evals).
+///
+/// `f(t, y, dy)` writes `y'` into `dy`, as for [`solve`](crate::solve), so the same closure
+/// serves both solvers.
+///
+/// ```
+/// use fluxion_diffeq::{solve_stiff, Jacobian, Options, StiffMethod};
+/// // Prothero–Robinson: y' = λ(y − cos t) − sin t, λ = −1e6, y(0) = 1 → y = cos t.
+/// let lam = -1e6;
+/// let f = |t: f64, y: &Vec<f64>, dy: &mut Vec<f64>| {
+///     dy[0] = lam * (y[0] - t.cos()) - t.sin();
+///     Ok(())
+/// };
+/// let jac = Jacobian::analytic(|_t, _y: &[f64], j: &mut [f64]| {
+///     j[0] = lam;
+///     Ok(())
+/// })
+/// .with_time_derivative(|t, _y: &[f64], d: &mut [f64]| {
+///     d[0] = lam * t.sin() - t.cos();
+///     Ok(())
+/// });
+/// let opts = Options::adaptive(1e-8, 1e-10);
+/// let sol = solve_stiff(StiffMethod::Rodas5P, f, jac, (0.0, 10.0), &[1.0], &opts)?;
+/// assert!((sol.y_last()[0] - 10f64.cos()).abs() < 1e-7);
+/// assert!(sol.stats.accepted < 200); // an explicit method would need ~1e7 steps
+/// # Ok::<(), fluxion_diffeq::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::SingularMatrix`] when `I/(hγ) − J` stays singular (or non-finite) over 5 halvings
+/// of `h`; [`Error::NonFiniteState`] when a step stays non-finite over 5 halvings;
+/// [`Error::StepSizeUnderflow`], [`Error::MaxStepsReached`]; [`Error::InvalidArgument`] for
+/// bad options (including `Options::dense`, which this solver does not provide); any error
+/// from `f` or `jac`.
+pub fn solve_stiff<F>(
+    method: StiffMethod,
+    mut f: F,
+    mut jac: Jacobian<'_>,
+    t_span: (f64, f64),
+    y0: &[f64],
+    opts: &Options,
+) -> Result<Solution<Vec<f64>>>
+where
+    F: FnMut(f64, &Vec<f64>, &mut Vec<f64>) -> Result<()>,
+{
+    let tab: &RosenbrockTableau = method.tableau();
+    let (t0, t_end) = t_span;
+    let n = y0.len();
+    let times = check_args(t_span, n, opts)?;
+    let span = t_end - t0;
+    let dir = if span < 0.0 { -1.0 } else { 1.0 };
+    let adaptive = matches!(opts.step, StepMode::Adaptive { .. });
+    let (rtol, atol) = (&opts.rtol, &opts.atol);
+
+    let s = tab.stages();
+    let mut y = y0.to_vec();
+    let mut y_new = vec![0.0; n];
+    let mut y_stage = vec![0.0; n];
+    let mut f0 = vec![0.0; n];
+    let mut fs = vec![0.0; n];
+    let mut dfdt = vec![0.0; n];
+    let mut err = vec![0.0; n];
+    let mut us: Vec<Vec<f64>> = vec![vec![0.0; n]; s];
+    let mut kd: Vec<Vec<f64>> = vec![vec![0.0; n]; tab.dense.len()];
+    let mut jmat = vec![0.0; n * n];
+    let mut emat = vec![0.0; n * n];
+    let mut lu = Lu::new(n);
+    let mut stats = Stats::default();
+    let mut sol = Solution {
+        ts: Vec::new(),
+        ys: Vec::new(),
+        stats,
+        events: Vec::new(),
+        terminated: false,
+        dense: None,
+    };
+    let mut next_time = 0;
+    while next_time < times.len() && times[next_time] == t0 {
+        sol.ts.push(t0);
+        sol.ys.push(y.clone());
+        next_time += 1;
+    }
+    if matches!(opts.save, SaveAt::Steps) || (span == 0.0 && matches!(opts.save, SaveAt::End)) {
+        sol.ts.push(t0);
+        sol.ys.push(y.clone());
+    }
+    if span == 0.0 {
+        return Ok(sol);
+    }
+
+    f(t0, &y, &mut f0)?;
+    stats.f_evals += 1;
+    let mut h = match opts.step {
+        StepMode::Fixed(dt) if dt.is_finite() && dt != 0.0 => dt.abs(),
+        StepMode::Fixed(dt) => {
+            return Err(invalid(
+                "dt",
+                format!("must be finite and non-zero, got {dt}"),
+            ))
+        }
+        StepMode::Adaptive { h0: Some(h0) } if h0.is_finite() && h0 != 0.0 => {
+            h0.abs().min(span.abs())
+        }
+        StepMode::Adaptive { h0: Some(h0) } => {
+            return Err(invalid(
+                "h0",
+                format!("must be finite and non-zero, got {h0}"),
+            ))
+        }
+        StepMode::Adaptive { h0: None } => {
+            stats.f_evals += 1;
+            let mut sy = vec![0.0; n];
+            let mut sf = vec![0.0; n];
+            let f0c = f0.clone();
+            initial_step(
+                &mut f,
+                t0,
+                &y,
+                &f0c,
+                span,
+                tab.error_exponent(),
+                rtol,
+                atol,
+                &mut sy,
+                &mut sf,
+            )?
+        }
+    } * dir;
+
+    let dt_fixed = h;
+    let k = tab.error_exponent();
+    let mut t = t0;
+    let mut need_jac = true;
+    let mut err_prev = 1e-4_f64;
+    let mut after_reject = false;
+    let mut steps = 0usize;
+    let mut retries = 0usize;
+
+    loop {
+        if need_jac {
+            stats.f_evals += jac.jacobian(&mut f, t, &y, &f0, &mut jmat, &mut y_stage, &mut fs)?;
+            stats.f_evals +=
+                jac.time_derivative(&mut f, t, &y, &f0, &mut dfdt, &mut y_stage, &mut fs)?;
+            need_jac = false;
+        }
+        let mut last = false;
+        if !adaptive {
+            h = t0 + (stats.accepted + 1) as f64 * dt_fixed - t;
+        }
+        let sliver = if adaptive { 1e-12 } else { 1e-6 };
+        if (t + h - t_end) * dir >= 0.0 || (t_end - (t + h)).abs() <= sliver * h.abs() {
+            h = t_end - t;
+            last = true;
+        }
+        if steps >= opts.max_steps {
+            return Err(Error::MaxStepsReached {
+                t,
+                h,
+                max_steps: opts.max_steps,
+                t_end,
+            });
+        }
+        let h_min = opts.dt_min.max(10.0 * f64::EPSILON * t.abs());
+        if adaptive && h.abs() < h_min {
+            return Err(Error::StepSizeUnderflow { t, h, h_min, steps });
+        }
+        steps += 1;
+
+        // E = I/(hγ) − J, factored once for all stages.
+        let fac = 1.0 / (h * tab.gamma);
+        for (e, j) in emat.iter_mut().zip(&jmat) {
+            *e = -j;
+        }
+        for i in 0..n {
+            emat[i * n + i] += fac;
+        }
+        if let Err(column) = lu.factor(&emat) {
+            retries += 1;
+            if retries >= MAX_RETRIES || !adaptive {
+                return Err(Error::SingularMatrix {
+                    t,
+                    h,
+                    steps,
+                    column,
+                });
+            }
+            stats.rejected += 1;
+            h *= 0.5;
+            after_reject = true;
+            continue;
+        }
+
+        // Stages: E·uᵢ = f(t + cᵢh, y + Σ aᵢⱼuⱼ) + Σ (Cᵢⱼ/h)uⱼ + h·dᵢ·∂f/∂t.
+        for i in 0..s {
+            if i == 0 {
+                fs.copy_from_slice(&f0);
+            } else {
+                lin_comb(&mut y_stage, &y, 1.0, tab.a[i], &us);
+                f(t + tab.c[i] * h, &y_stage, &mut fs)?;
+                stats.f_evals += 1;
+            }
+            let (done, rest) = us.split_at_mut(i);
+            let u = &mut rest[0];
+            lin_comb(u, &fs, 1.0 / h, tab.c_mat[i], done);
+            if tab.d[i] != 0.0 {
+                let hd = h * tab.d[i];
+                for (uj, dj) in u.iter_mut().zip(&dfdt) {
+                    *uj += hd * dj;
+                }
+            }
+            lu.solve(u);
+        }
+        lin_comb(&mut y_new, &y, 1.0, tab.b, &us);
+        err.fill(0.0);
+        for (ei, u) in tab.e.iter().zip(&us) {
+            if *ei != 0.0 {
+                for (e, uj) in err.iter_mut().zip(u) {
+                    *e += ei * uj;
+                }
+            }
+        }
+        let err_norm = if adaptive {
+            rms_norm(&err, &y, &y_new, rtol, atol)?
+        } else {
+            0.0
+        };
+        if !err_norm.is_finite() || y_new.iter().any(|v| !v.is_finite()) {
+            retries += 1;
+            if retries >= MAX_RETRIES || !adaptive {
+                return Err(Error::NonFiniteState { t, h, steps });
+            }
+            stats.rejected += 1;
+            h *= 0.5;
+            after_reject = true;
+            continue;
+        }
+        retries = 0;
+        if adaptive && err_norm > 1.0 {
+            stats.rejected += 1;
+            h *= opts.controller.reject_factor(err_norm, k);
+            after_reject = true;
+            continue;
+        }
+        stats.accepted += 1;
+        let t_new = if last { t_end } else { t + h };
+
+        match &opts.save {
+            SaveAt::Steps => {
+                sol.ts.push(t_new);
+                sol.ys.push(y_new.clone());
+            }
+            SaveAt::Times(_) => {
+                let mut dense_ready = false;
+                while next_time < times.len() && (times[next_time] - t_new) * dir <= 0.0 {
+                    let te = times[next_time];
+                    let ye = if te == t_new {
+                        y_new.clone()
+                    } else {
+                        if !dense_ready {
+                            for (row, kv) in tab.dense.iter().zip(kd.iter_mut()) {
+                                kv.fill(0.0);
+                                lin_comb_acc(kv, row, &us);
+                            }
+                            dense_ready = true;
+                        }
+                        interpolate(&y, &y_new, &kd, (te - t) / h)
+                    };
+                    sol.ts.push(te);
+                    sol.ys.push(ye);
+                    next_time += 1;
+                }
+            }
+            SaveAt::End => {}
+        }
+
+        let factor = if adaptive {
+            let fac = opts
+                .controller
+                .accept_factor(err_norm, err_prev, k, after_reject);
+            err_prev = err_norm.max(1e-4);
+            after_reject = false;
+            fac
+        } else {
+            1.0
+        };
+        std::mem::swap(&mut y, &mut y_new);
+        t = t_new;
+        if last {
+            break;
+        }
+        f(t, &y, &mut f0)?;
+        stats.f_evals += 1;
+        need_jac = true;
+        h *= factor;
+    }
+
+    if matches!(opts.save, SaveAt::End) {
+        sol.ts.push(t);
+        sol.ys.push(y);
+    }
+    sol.stats = stats;
+    Ok(sol)
+}
+
+/// Validates the span, tolerances and options; returns the `SaveAt::Times` list (or `[]`).
+fn check_args(t_span: (f64, f64), n: usize, opts: &Options) -> Result<&[f64]> {
+    let (t0, t_end) = t_span;
+    if !t0.is_finite() || !t_end.is_finite() {
+        return Err(invalid(
+            "t_span",
+            format!("must be finite, got ({t0}, {t_end})"),
+        ));
+    }
+    opts.rtol.check("rtol", n, n)?;
+    opts.atol.check("atol", n, n)?;
+    if opts.dense {
+        return Err(invalid(
+            "dense",
+            "solve_stiff keeps no whole-span DenseOutput; use SaveAt::Times (the method's own \
+             interpolant) instead",
+        ));
+    }
+    let dir = if t_end < t0 { -1.0 } else { 1.0 };
+    let times: &[f64] = match &opts.save {
+        SaveAt::Times(ts) => ts,
+        _ => &[],
+    };
+    if times.windows(2).any(|w| (w[1] - w[0]) * dir < 0.0) {
+        return Err(invalid(
+            "save",
+            "times must be sorted in the direction of integration",
+        ));
+    }
+    if let (Some(&a), Some(&b)) = (times.first(), times.last()) {
+        if (a - t0) * dir < 0.0 || (t_end - b) * dir < 0.0 {
+            return Err(invalid(
+                "save",
+                format!("times must lie in [{t0}, {t_end}], got {a} … {b}"),
+            ));
+        }
+    }
+    Ok(times)
+}
+
+/// `out = base + scale·Σⱼ coeffs[j]·us[j]` (`coeffs` may be shorter than `us`).
+fn lin_comb(out: &mut [f64], base: &[f64], scale: f64, coeffs: &[f64], us: &[Vec<f64>]) {
+    out.copy_from_slice(base);
+    for (c, u) in coeffs.iter().zip(us) {
+        if *c == 0.0 {
+            continue;
+        }
+        let sc = scale * c;
+        for (o, v) in out.iter_mut().zip(u) {
+            *o += sc * v;
+        }
+    }
+}
+
+/// `out += Σⱼ coeffs[j]·us[j]`.
+fn lin_comb_acc(out: &mut [f64], coeffs: &[f64], us: &[Vec<f64>]) {
+    for (c, u) in coeffs.iter().zip(us) {
+        for (o, v) in out.iter_mut().zip(u) {
+            *o += c * v;
+        }
+    }
+}
+
+/// The Rodas dense output `y(θ) = (1 − θ)y₀ + θ(y₁ + (1 − θ)(K₁ + θ(K₂ + θK₃)))`
+/// (Steinebach 2023; OrdinaryDiffEq.jl's Rosenbrock interpolant), Horner in `θ` for any number of `K`s.
+fn interpolate(y0: &[f64], y1: &[f64], ks: &[Vec<f64>], theta: f64) -> Vec<f64> {
+    let th1 = 1.0 - theta;
+    (0..y0.len())
+        .map(|i| {
+            let mut acc = 0.0;
+            for kv in ks.iter().rev() {
+                acc = kv[i] + theta * acc;
+            }
+            th1 * y0[i] + theta * (y1[i] + th1 * acc)
+        })
+        .collect()
+}
