@@ -121,6 +121,18 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// An iterative solver stopped before reaching its tolerance.
+    #[error("{solver}: no convergence after {iterations} iterations (relative residual {residual:e}, tolerance {tolerance:e})")]
+    NotConverged {
+        /// The solver, e.g. "Darcy PCG".
+        solver: &'static str,
+        /// Iterations done.
+        iterations: usize,
+        /// The relative residual reached.
+        residual: f64,
+        /// The relative residual asked for.
+        tolerance: f64,
+    },
     /// Building the result tensor failed.
     #[error(transparent)]
     Tensor(#[from] fluxion_tensor::Error),
