@@ -71,6 +71,21 @@ pub enum Error {
         /// The column (0-based) where elimination found no pivot.
         column: usize,
     },
+    /// An SDE scheme was asked to solve a noise type or calculus it does not support.
+    #[error(
+        "the {scheme} scheme does not support {noise} noise with the {sde_type} integral \
+         (it supports {supported})"
+    )]
+    UnsupportedSde {
+        /// The scheme's name.
+        scheme: &'static str,
+        /// The problem's noise type.
+        noise: String,
+        /// The problem's SDE type (Itô or Stratonovich).
+        sde_type: String,
+        /// What the scheme supports.
+        supported: &'static str,
+    },
     /// An error from a tensor op inside the right-hand side or the solver.
     #[error(transparent)]
     Tensor(#[from] fluxion_tensor::Error),

@@ -12,6 +12,9 @@
 //! - [`problems`]: reference problems with exact or high-accuracy solutions.
 //! - [`solve_stiff`] ([`stiff`]): the Rosenbrock method Rodas5P for stiff problems, with a
 //!   user, autodiff or finite-difference [`Jacobian`] and a dense [`Lu`] per step.
+//! - [`sde`]: SDE solvers (Euler–Maruyama, Milstein, SRA1, Euler–Heun, Heun, midpoint,
+//!   reversible Heun with its exact adjoint) driven by reproducible counter-based Brownian
+//!   motion (virtual Brownian tree, sequential increments with Lévy area), and [`NeuralSde`].
 //!
 //! ```
 //! use fluxion_diffeq::{solve, Method, Options, SaveAt};
@@ -36,6 +39,7 @@ mod events;
 mod neural_ode;
 mod options;
 pub mod problems;
+pub mod sde;
 mod solve;
 pub mod spiral;
 mod state;
@@ -53,6 +57,10 @@ pub use error::{Error, Result};
 pub use events::{Direction, Event, EventHit};
 pub use neural_ode::{GradientMode, NeuralOde};
 pub use options::{Options, SaveAt, Stats, StepMode};
+pub use sde::{
+    solve_sde, BrownianIncrements, BrownianTree, NeuralSde, NoiseType, Sde, SdeMethod, SdeOptions,
+    SdeType,
+};
 pub use solve::{solve, solve_with_events, Solution};
 pub use state::{rms_norm, OdeState, Tolerance};
 pub use stiff::{
