@@ -25,18 +25,26 @@ const TWO_M53: f64 = 1.0 / (1u64 << 53) as f64;
 ///
 /// Index must be below 2⁶²; pair `p` of the draw uses the counter (p, index | tag << 62).
 pub(crate) fn fill_normals(seed: u64, tag: u64, index: u64, std: f64, out: &mut [f64]) {
+    // Each pair depends only on its counter, so chunks fill in parallel with the same values
+    // as a sequential fill, whatever the thread count.
+    const PAR_PAIRS: usize = 2048;
+    if out.len() >= 4 * PAR_PAIRS {
+        use rayon::prelude::*;
+        out.par_chunks_mut(2 * PAR_PAIRS)
+            .enumerate()
+            .for_each(|(c, chunk)| fill_pairs(seed, tag, index, std, c * PAR_PAIRS, chunk));
+    } else {
+        fill_pairs(seed, tag, index, std, 0, out);
+    }
+}
+
+/// Fills `out` with the normals of pairs `first_pair, first_pair + 1, …` of the stream.
+fn fill_pairs(seed: u64, tag: u64, index: u64, std: f64, first_pair: usize, out: &mut [f64]) {
     let key = [seed as u32, (seed >> 32) as u32];
     let hi = (index & ((1 << 62) - 1)) | (tag << 62);
-    for (p, pair) in out.chunks_mut(2).enumerate() {
-        let w = philox4x32_10(
-            [
-                p as u32,
-                (p as u64 >> 32) as u32,
-                hi as u32,
-                (hi >> 32) as u32,
-            ],
-            key,
-        );
+    for (i, pair) in out.chunks_mut(2).enumerate() {
+        let p = (first_pair + i) as u64;
+        let w = philox4x32_10([p as u32, (p >> 32) as u32, hi as u32, (hi >> 32) as u32], key);
         let u1 = ((((u64::from(w[0]) << 32) | u64::from(w[1])) >> 11) + 1) as f64 * TWO_M53;
         let u2 = (((u64::from(w[2]) << 32) | u64::from(w[3])) >> 11) as f64 * TWO_M53;
         let r = (-2.0 * u1.ln()).sqrt();
