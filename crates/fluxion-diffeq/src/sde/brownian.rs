@@ -44,7 +44,10 @@ fn fill_pairs(seed: u64, tag: u64, index: u64, std: f64, first_pair: usize, out:
     let hi = (index & ((1 << 62) - 1)) | (tag << 62);
     for (i, pair) in out.chunks_mut(2).enumerate() {
         let p = (first_pair + i) as u64;
-        let w = philox4x32_10([p as u32, (p >> 32) as u32, hi as u32, (hi >> 32) as u32], key);
+        let w = philox4x32_10(
+            [p as u32, (p >> 32) as u32, hi as u32, (hi >> 32) as u32],
+            key,
+        );
         let u1 = ((((u64::from(w[0]) << 32) | u64::from(w[1])) >> 11) + 1) as f64 * TWO_M53;
         let u2 = (((u64::from(w[2]) << 32) | u64::from(w[3])) >> 11) as f64 * TWO_M53;
         let r = (-2.0 * u1.ln()).sqrt();
