@@ -5,6 +5,9 @@
 //! - [`advection`]: 1-D linear advection, exact shifts of PDEBench-style sine-sum initial data.
 //! - [`burgers`]: 1-D viscous Burgers (FNO), pseudo-spectral ETDRK4.
 //! - [`darcy`]: 2-D Darcy flow (FNO), 5-point finite differences and Jacobi-preconditioned CG.
+//! - [`diffusion_reaction`]: 1-D diffusion–reaction (PDEBench), Strang splitting of exact flows.
+//! - [`navier_stokes`]: 2-D Navier–Stokes vorticity on the torus (FNO), pseudo-spectral
+//!   Crank–Nicolson/Heun.
 //!
 //! Every generator is deterministic per sample: sample `i` of seed `s` draws its random numbers
 //! from a [`SampleRng`] keyed by `(s, i)`, so a file does not depend on the number of threads or
@@ -16,8 +19,10 @@
 pub mod advection;
 pub mod burgers;
 pub mod darcy;
+pub mod diffusion_reaction;
 pub(crate) mod fft;
 pub mod grf;
+pub mod navier_stokes;
 
 use rayon::prelude::*;
 
