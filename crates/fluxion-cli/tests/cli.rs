@@ -61,3 +61,218 @@ fn bad_device_string_is_rejected() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("cannot parse device \"tpu\""), "{err}");
 }
+
+/// A fresh directory under the system temp dir, removed on drop.
+struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("fluxion-cli-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        Self(dir)
+    }
+
+    fn file(&self, name: &str) -> String {
+        self.0.join(name).to_str().expect("utf-8 path").to_string()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn json_ok(out: &std::process::Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("valid JSON")
+}
+
+/// The shape of dataset `key` in an `inspect --json` report.
+fn shape_of(report: &serde_json::Value, key: &str) -> Vec<u64> {
+    let d = report["datasets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["key"] == key)
+        .unwrap_or_else(|| panic!("no dataset {key}: {report}"));
+    d["shape"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .collect()
+}
+
+#[test]
+fn generate_advection_then_inspect() {
+    let dir = TempDir::new("advection");
+    let path = dir.file("adv.h5");
+    let args = [
+        "generate",
+        "advection",
+        "--n",
+        "2",
+        "--resolution",
+        "32",
+        "--seed",
+        "7",
+        "--out",
+        &path,
+        "--param",
+        "beta=0.4",
+        "--param",
+        "steps=10",
+        "--json",
+    ];
+    let g = json_ok(&fluxion(&args));
+    assert_eq!(g["pde"], "advection");
+    assert_eq!(g["n"], 2);
+    assert_eq!(g["resolution"], 32);
+    assert_eq!(g["seed"], 7);
+    assert_eq!(g["attributes"]["beta"], 0.4);
+
+    let r = json_ok(&fluxion(&["data", "inspect", &path, "--json"]));
+    assert!(r["layout"].as_str().unwrap().contains("1-D"), "{r}");
+    assert_eq!(r["n"], 2);
+    assert_eq!(r["attributes"]["seed"], 7.0);
+    assert_eq!(r["attributes"]["beta"], 0.4);
+    assert_eq!(shape_of(&r, "tensor"), [2, 11, 32]);
+    assert_eq!(shape_of(&r, "x-coordinate"), [32]);
+    assert_eq!(shape_of(&r, "t-coordinate"), [12]);
+    // Sums of at most two unit-amplitude sines: |u| <= 2, and the first sample's range is read.
+    let tensor = r["datasets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["key"] == "tensor")
+        .unwrap();
+    let range = &tensor["range"];
+    assert!(range["selection"]
+        .as_str()
+        .unwrap()
+        .contains("first sample"));
+    assert_eq!(range["count"], 11 * 32);
+    let (min, max) = (
+        range["min"].as_f64().unwrap(),
+        range["max"].as_f64().unwrap(),
+    );
+    assert!(-2.0 <= min && min < max && max <= 2.0, "{range}");
+}
+
+#[test]
+fn generate_darcy_then_inspect() {
+    let dir = TempDir::new("darcy");
+    let path = dir.file("darcy.h5");
+    let args = [
+        "generate",
+        "darcy",
+        "--n",
+        "2",
+        "--resolution",
+        "16",
+        "--seed",
+        "3",
+        "--out",
+        &path,
+    ];
+    let out = fluxion(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line = String::from_utf8_lossy(&out.stdout);
+    assert!(line.starts_with("wrote 2 darcy samples"), "{line}");
+
+    let r = json_ok(&fluxion(&["data", "inspect", &path, "--json"]));
+    assert!(r["layout"].as_str().unwrap().contains("Darcy"), "{r}");
+    assert_eq!(r["n"], 2);
+    assert_eq!(r["attributes"]["seed"], 3.0);
+    assert_eq!(shape_of(&r, "nu"), [2, 16, 16]);
+    assert_eq!(shape_of(&r, "tensor"), [2, 1, 16, 16]);
+    let nu = r["datasets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["key"] == "nu")
+        .unwrap();
+    // The coefficient takes only the two values 3 and 12.
+    for k in ["min", "max"] {
+        let v = nu["range"][k].as_f64().unwrap();
+        assert!(v == 3.0 || v == 12.0, "{nu}");
+    }
+}
+
+#[test]
+fn unknown_param_key_is_a_usage_error() {
+    let dir = TempDir::new("badparam");
+    let path = dir.file("x.h5");
+    let out = fluxion(&[
+        "generate",
+        "advection",
+        "--n",
+        "2",
+        "--resolution",
+        "16",
+        "--out",
+        &path,
+        "--param",
+        "speed=1",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("`speed`") && err.contains("beta"), "{err}");
+    assert!(!std::path::Path::new(&path).exists());
+}
+
+#[test]
+fn inspect_of_a_missing_file_names_it() {
+    let dir = TempDir::new("missing");
+    let path = dir.file("nope.h5");
+    let out = fluxion(&["data", "inspect", &path]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&path) && err.contains("no such file"), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+}
+
+#[test]
+fn generate_navier_stokes_then_inspect() {
+    let dir = TempDir::new("ns");
+    let path = dir.file("ns.h5");
+    // Stored at 16², solved at 32², two snapshots after w0 over t = 0.02 with dt = 1e-3.
+    let args = [
+        "generate",
+        "navier-stokes",
+        "--n",
+        "2",
+        "--resolution",
+        "16",
+        "--seed",
+        "5",
+        "--out",
+        &path,
+        "--param",
+        "s=32",
+        "--param",
+        "t_final=0.02",
+        "--param",
+        "dt=1e-3",
+        "--param",
+        "record_steps=2",
+        "--json",
+    ];
+    let g = json_ok(&fluxion(&args));
+    assert_eq!(g["pde"], "navier-stokes");
+    assert_eq!(g["resolution"], 16);
+    let r = json_ok(&fluxion(&["data", "inspect", &path, "--json"]));
+    assert_eq!(r["n"], 2);
+    assert_eq!(r["attributes"]["seed"], 5.0);
+    assert_eq!(shape_of(&r, "tensor"), [2, 3, 16, 16]);
+}
