@@ -1,6 +1,7 @@
 //! Step-size control: the PI controller and Hairer's initial step.
 
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::options::Options;
 use crate::state::{rms_norm, OdeState, Tolerance};
 
 /// Proportional–integral step-size controller (Gustafsson 1988; HNW II, section IV.2; Söderlind 2002).
@@ -129,4 +130,59 @@ pub(crate) fn initial_step<S: OdeState, F: FnMut(f64, &S, &mut S) -> Result<()>>
         (0.01 / d1.max(d2)).powf(1.0 / f64::from(error_exponent))
     };
     Ok((100.0 * h0).min(h1).min(span.abs()))
+}
+
+/// The span and step mode a solve runs over, for [`plan_step`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StepSpan {
+    pub(crate) t0: f64,
+    pub(crate) t_end: f64,
+    /// +1 forward, −1 backward.
+    pub(crate) dir: f64,
+    pub(crate) adaptive: bool,
+    /// The step of a fixed-step solve (unused when adaptive).
+    pub(crate) dt_fixed: f64,
+}
+
+/// The next step from `t`: `h` as proposed (fixed steps land on t₀ + i·dt without accumulated
+/// rounding), shortened to end exactly at `t_end`, with a remaining sliver below 1e-12·|h|
+/// (1e-6 for fixed steps) merged in. Returns `(h, last)`, or the error for `max_steps` or a
+/// step below `dt_min` (at least 10 ulp of t).
+pub(crate) fn plan_step(
+    span: &StepSpan,
+    t: f64,
+    mut h: f64,
+    accepted: usize,
+    steps: usize,
+    opts: &Options,
+) -> Result<(f64, bool)> {
+    let StepSpan {
+        t0,
+        t_end,
+        dir,
+        adaptive,
+        dt_fixed,
+    } = *span;
+    if !adaptive {
+        h = t0 + (accepted + 1) as f64 * dt_fixed - t;
+    }
+    let mut last = false;
+    let sliver = if adaptive { 1e-12 } else { 1e-6 };
+    if (t + h - t_end) * dir >= 0.0 || (t_end - (t + h)).abs() <= sliver * h.abs() {
+        h = t_end - t;
+        last = true;
+    }
+    if steps >= opts.max_steps {
+        return Err(Error::MaxStepsReached {
+            t,
+            h,
+            max_steps: opts.max_steps,
+            t_end,
+        });
+    }
+    let h_min = opts.dt_min.max(10.0 * f64::EPSILON * t.abs());
+    if adaptive && h.abs() < h_min {
+        return Err(Error::StepSizeUnderflow { t, h, h_min, steps });
+    }
+    Ok((h, last))
 }

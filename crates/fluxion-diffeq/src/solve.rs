@@ -1,6 +1,6 @@
 //! The one explicit Runge–Kutta driver, generic over [`OdeState`].
 
-use crate::controller::initial_step;
+use crate::controller::{initial_step, plan_step, StepSpan};
 use crate::dense::{eval_step, DenseOutput};
 use crate::error::{invalid, Error, Result};
 use crate::events::{illinois, Event, EventHit};
@@ -215,7 +215,13 @@ where
         .iter_mut()
         .map(|ev| (ev.g)(t0, y0))
         .collect::<Result<_>>()?;
-    let dt_fixed = h;
+    let span = StepSpan {
+        t0,
+        t_end,
+        dir,
+        adaptive,
+        dt_fixed: h,
+    };
     let k = tab.error_exponent;
     let n = y0.n_components().max(1) as f64;
     let mut t = t0;
@@ -231,29 +237,8 @@ where
             stats.f_evals += 1;
             k0_valid = true;
         }
-        let mut last = false;
-        if !adaptive {
-            // Fixed steps: t_i = t0 + i·dt without accumulated rounding.
-            h = t0 + (stats.accepted + 1) as f64 * dt_fixed - t;
-        }
-        // A remaining sliver below 1e-12·|h| (1e-6 for fixed steps) is merged into this step.
-        let sliver = if adaptive { 1e-12 } else { 1e-6 };
-        if (t + h - t_end) * dir >= 0.0 || (t_end - (t + h)).abs() <= sliver * h.abs() {
-            h = t_end - t;
-            last = true;
-        }
-        if steps >= opts.max_steps {
-            return Err(Error::MaxStepsReached {
-                t,
-                h,
-                max_steps: opts.max_steps,
-                t_end,
-            });
-        }
-        let h_min = opts.dt_min.max(10.0 * f64::EPSILON * t.abs());
-        if adaptive && h.abs() < h_min {
-            return Err(Error::StepSizeUnderflow { t, h, h_min, steps });
-        }
+        let (h_next, last) = plan_step(&span, t, h, stats.accepted, steps, opts)?;
+        h = h_next;
         steps += 1;
 
         // Stages 2..s; the FSAL stage is evaluated at y_new itself.

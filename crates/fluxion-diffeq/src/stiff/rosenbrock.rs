@@ -1,6 +1,6 @@
 //! The adaptive Rosenbrock driver for `Vec<f64>` states.
 
-use crate::controller::initial_step;
+use crate::controller::{initial_step, plan_step, StepSpan};
 use crate::error::{invalid, Error, Result};
 use crate::options::{Options, SaveAt, Stats, StepMode};
 use crate::solve::Solution;
@@ -155,7 +155,13 @@ where
         }
     } * dir;
 
-    let dt_fixed = h;
+    let span = StepSpan {
+        t0,
+        t_end,
+        dir,
+        adaptive,
+        dt_fixed: h,
+    };
     let k = tab.error_exponent();
     let mut t = t0;
     let mut need_jac = true;
@@ -171,27 +177,8 @@ where
                 jac.time_derivative(&mut f, t, &y, &f0, &mut dfdt, &mut y_stage, &mut fs)?;
             need_jac = false;
         }
-        let mut last = false;
-        if !adaptive {
-            h = t0 + (stats.accepted + 1) as f64 * dt_fixed - t;
-        }
-        let sliver = if adaptive { 1e-12 } else { 1e-6 };
-        if (t + h - t_end) * dir >= 0.0 || (t_end - (t + h)).abs() <= sliver * h.abs() {
-            h = t_end - t;
-            last = true;
-        }
-        if steps >= opts.max_steps {
-            return Err(Error::MaxStepsReached {
-                t,
-                h,
-                max_steps: opts.max_steps,
-                t_end,
-            });
-        }
-        let h_min = opts.dt_min.max(10.0 * f64::EPSILON * t.abs());
-        if adaptive && h.abs() < h_min {
-            return Err(Error::StepSizeUnderflow { t, h, h_min, steps });
-        }
+        let (h_next, last) = plan_step(&span, t, h, stats.accepted, steps, opts)?;
+        h = h_next;
         steps += 1;
 
         // E = I/(hγ) − J, factored once for all stages.
