@@ -72,7 +72,7 @@ pub fn grad_with(
     inputs
         .iter()
         .map(|x| match found.get(&x.id()) {
-            Some(g) => Ok(g.clone()),
+            Some((_, g)) => Ok(g.clone()),
             None => x.full_const(&x.shape(), 0.0),
         })
         .collect()
@@ -101,46 +101,21 @@ impl Var {
             create_graph: false,
             retain_graph: Some(retain_graph),
         };
-        // Found before the walk, which may free the nodes that lead to them.
-        let mut leaves = Vec::new();
-        collect_leaves(self, &mut leaves);
         let found = walk(
             outputs,
             seeds,
             &|v: &Var| v.is_leaf() && v.requires_grad(),
             opts,
         )?;
-        for (id, g) in found {
-            if let Some(leaf) = leaves.iter().find(|l| l.id() == id) {
-                let mut slot = leaf.grad_slot();
-                let sum = match slot.take() {
-                    Some(old) => old.add(&g.tensor())?,
-                    None => g.tensor(),
-                };
-                *slot = Some(sum);
-            }
+        for (leaf, g) in found.into_values() {
+            let mut slot = leaf.grad_slot();
+            let sum = match slot.take() {
+                Some(old) => old.add(&g.tensor())?,
+                None => g.tensor(),
+            };
+            *slot = Some(sum);
         }
         Ok(())
-    }
-}
-
-/// The leaves reachable from `v` that require a gradient (the walk reports ids only).
-fn collect_leaves(v: &Var, out: &mut Vec<Var>) {
-    let mut seen = HashSet::new();
-    let mut stack = vec![v.clone()];
-    while let Some(v) = stack.pop() {
-        if !seen.insert(v.id()) {
-            continue;
-        }
-        if v.is_leaf() {
-            if v.requires_grad() {
-                out.push(v);
-            }
-            continue;
-        }
-        if let Some(node) = v.node().as_ref() {
-            stack.extend(node.inputs.iter().cloned());
-        }
     }
 }
 
@@ -217,13 +192,13 @@ fn topo_order(outputs: &[Var], is_target: &dyn Fn(&Var) -> bool) -> (Vec<Var>, H
 }
 
 /// Propagates `seeds` from `outputs` back to the variables `is_target` accepts and returns
-/// their gradients by id.
+/// each one with its gradient, by id.
 fn walk(
     outputs: &[Var],
     seeds: Vec<Var>,
     is_target: &dyn Fn(&Var) -> bool,
     opts: GradOptions,
-) -> Result<HashMap<u64, Var>> {
+) -> Result<HashMap<u64, (Var, Var)>> {
     let retain = opts.retain_graph.unwrap_or(opts.create_graph);
     let _mode = GradModeGuard::set(opts.create_graph);
     let (order, needed) = topo_order(outputs, is_target);
@@ -239,7 +214,7 @@ fn walk(
             continue;
         };
         if is_target(&v) {
-            found.insert(v.id(), g.clone());
+            found.insert(v.id(), (v.clone(), g.clone()));
         }
         let Some(op_name) = v.op_name() else {
             continue;

@@ -26,6 +26,30 @@ fn scalar_f64(t: &Tensor) -> Result<f64> {
     Ok(t.to_dtype(DType::F64)?.to_scalar::<f64>()?)
 }
 
+/// base + h·Σ cᵢkᵢ over any value type with scaling and addition, skipping zero coefficients;
+/// `None` when there is neither a base nor a non-zero term.
+fn lin_comb_with<T: Clone>(
+    base: Option<&T>,
+    h: f64,
+    coeffs: &[f64],
+    ks: &[T],
+    scale: impl Fn(&T, f64) -> Result<T>,
+    add: impl Fn(&T, &T) -> Result<T>,
+) -> Result<Option<T>> {
+    let mut acc: Option<T> = base.cloned();
+    for (c, k) in coeffs.iter().zip(ks) {
+        if *c == 0.0 {
+            continue;
+        }
+        let term = scale(k, h * c)?;
+        acc = Some(match acc {
+            Some(a) => add(&a, &term)?,
+            None => term,
+        });
+    }
+    Ok(acc)
+}
+
 impl OdeState for Tensor {
     fn zeros_like(&self) -> Result<Self> {
         Ok(Tensor::zeros_like(self)?)
@@ -46,17 +70,14 @@ impl OdeState for Tensor {
         coeffs: &[f64],
         ks: &[Self],
     ) -> Result<()> {
-        let mut acc: Option<Tensor> = base.cloned();
-        for (c, k) in coeffs.iter().zip(ks) {
-            if *c == 0.0 {
-                continue;
-            }
-            let term = k.mul_scalar(h * c)?;
-            acc = Some(match acc {
-                Some(a) => a.add(&term)?,
-                None => term,
-            });
-        }
+        let acc = lin_comb_with(
+            base,
+            h,
+            coeffs,
+            ks,
+            |k, c| Ok(k.mul_scalar(c)?),
+            |a, b| Ok(a.add(b)?),
+        )?;
         *out = match acc {
             Some(a) => a,
             None => Tensor::zeros_like(out)?,
@@ -117,17 +138,14 @@ impl OdeState for Var {
         coeffs: &[f64],
         ks: &[Self],
     ) -> Result<()> {
-        let mut acc: Option<Var> = base.cloned();
-        for (c, k) in coeffs.iter().zip(ks) {
-            if *c == 0.0 {
-                continue;
-            }
-            let term = k.mul_scalar(h * c)?;
-            acc = Some(match acc {
-                Some(a) => a.add(&term)?,
-                None => term,
-            });
-        }
+        let acc = lin_comb_with(
+            base,
+            h,
+            coeffs,
+            ks,
+            |k, c| Ok(k.mul_scalar(c)?),
+            |a, b| Ok(a.add(b)?),
+        )?;
         *out = match acc {
             Some(a) => a,
             None => Var::constant(out.tensor().zeros_like()?),

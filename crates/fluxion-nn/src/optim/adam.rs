@@ -271,17 +271,7 @@ impl AdamCore {
         config.validate().map_err(|e| r.err(e.to_string()))?;
         let mut moments = Vec::with_capacity(n);
         for (i, p) in self.params.iter().enumerate() {
-            if r.scalar_opt(&key(i, "step")).is_none() {
-                if let Some(name) = PER_PARAM[1..]
-                    .iter()
-                    .find(|b| r.tensor_opt(&key(i, b)).is_some())
-                {
-                    return Err(r.err(format!(
-                        "{}: present without {}",
-                        key(i, name),
-                        key(i, "step")
-                    )));
-                }
+            if !r.has_step(i, &PER_PARAM[1..])? {
                 moments.push(None);
                 continue;
             }

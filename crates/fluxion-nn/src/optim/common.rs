@@ -183,6 +183,25 @@ impl<'a> StateReader<'a> {
     /// Errs on an entry that is neither a global scalar in `scalars`, nor a per-parameter
     /// entry `"{i}.{name}"` with `i` below the parameter count and `name` in `per_param`
     /// (scalars and tensors alike), nor accepted by `extra_tensor`.
+    /// Whether parameter `i` has saved state (its `{i}.step` entry); state buffers `buffers`
+    /// present without a step are an error naming them.
+    pub(crate) fn has_step(&self, i: usize, buffers: &[&str]) -> Result<bool> {
+        if self.scalar_opt(&key(i, "step")).is_some() {
+            return Ok(true);
+        }
+        if let Some(name) = buffers
+            .iter()
+            .find(|b| self.tensor_opt(&key(i, b)).is_some())
+        {
+            return Err(self.err(format!(
+                "{}: present without {}",
+                key(i, name),
+                key(i, "step")
+            )));
+        }
+        Ok(false)
+    }
+
     pub(crate) fn reject_unknown(
         &self,
         scalars: &[&str],

@@ -241,17 +241,7 @@ impl Optimizer for RmsProp {
         config.validate().map_err(|e| r.err(e.to_string()))?;
         let mut averages = Vec::with_capacity(n);
         for (i, p) in self.params.iter().enumerate() {
-            if r.scalar_opt(&key(i, "step")).is_none() {
-                if let Some(name) = PER_PARAM[1..]
-                    .iter()
-                    .find(|b| r.tensor_opt(&key(i, b)).is_some())
-                {
-                    return Err(r.err(format!(
-                        "{}: present without {}",
-                        key(i, name),
-                        key(i, "step")
-                    )));
-                }
+            if !r.has_step(i, &PER_PARAM[1..])? {
                 averages.push(None);
                 continue;
             }
