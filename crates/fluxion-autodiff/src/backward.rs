@@ -236,7 +236,11 @@ fn walk(
         if !inputs.iter().any(|x| needed.contains(&x.id())) {
             continue;
         }
-        let input_grads = op.backward(&inputs, &v, &g)?;
+        let needs: Vec<bool> = inputs
+            .iter()
+            .map(|x| x.requires_grad() && needed.contains(&x.id()))
+            .collect();
+        let input_grads = op.backward(&inputs, &v, &g, &needs)?;
         for (x, gx) in inputs.iter().zip(input_grads) {
             if let Some(gx) = gx {
                 if x.requires_grad() && needed.contains(&x.id()) {

@@ -88,15 +88,23 @@ impl Op {
         }
     }
 
-    /// Gradients of the inputs given the output `out` and its gradient `g`.
-    pub(crate) fn backward(&self, inputs: &[Var], out: &Var, g: &Var) -> Result<Vec<Option<Var>>> {
+    /// Gradients of the inputs given the output `out` and its gradient `g`. `needs[i]` says
+    /// whether the caller uses input `i`'s gradient; rules may return `None` for the others
+    /// (and skip computing them), never a different value for the ones needed.
+    pub(crate) fn backward(
+        &self,
+        inputs: &[Var],
+        out: &Var,
+        g: &Var,
+        needs: &[bool],
+    ) -> Result<Vec<Option<Var>>> {
         use crate::{
             var_elementwise as ew, var_fft as fft, var_linalg as la, var_reduce as red,
             var_views as vw,
         };
         match self {
             Op::Unary(op) => Ok(vec![ew::unary_backward(*op, &inputs[0], out, g)?]),
-            Op::Binary(op) => ew::binary_backward(*op, &inputs[0], &inputs[1], out, g),
+            Op::Binary(op) => ew::binary_backward(*op, &inputs[0], &inputs[1], out, g, needs),
             Op::Where(cond) => ew::where_backward(cond, g),
             Op::ToDType(from) => Ok(vec![Some(g.to_dtype(*from)?)]),
             Op::Sum { axes, keepdim } => Ok(vec![Some(red::sum_backward(
@@ -111,7 +119,7 @@ impl Op {
                 &inputs[0], *axis, *start, g,
             )?)]),
             Op::BroadcastTo => Ok(vec![Some(g.sum_to(&inputs[0].shape())?)]),
-            Op::MatMul => la::matmul_backward(&inputs[0], &inputs[1], g),
+            Op::MatMul => la::matmul_backward(&inputs[0], &inputs[1], g, needs),
             Op::Concat { axis } => la::concat_backward(inputs, *axis, g),
             Op::IndexSelect { ids, axis } => Ok(vec![Some(la::index_select_backward(
                 &inputs[0], ids, *axis, g,

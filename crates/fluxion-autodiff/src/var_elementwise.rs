@@ -268,7 +268,7 @@ pub(crate) fn unary_backward(op: UnaryOp, x: &Var, y: &Var, g: &Var) -> Result<O
     let d = match op {
         UnaryOp::Neg => return Ok(Some(g.neg()?)),
         UnaryOp::Affine { mul, .. } => return Ok(Some(g.mul_scalar(mul)?)),
-        UnaryOp::Sign => return Ok(None),
+        UnaryOp::Sign | UnaryOp::LeakyReluGrad(_) => return Ok(None),
         UnaryOp::Abs => x.mask(xt.sign()?)?,
         UnaryOp::Exp => y.clone(),
         UnaryOp::Log => return Ok(Some(g.div(x)?)),
@@ -286,7 +286,7 @@ pub(crate) fn unary_backward(op: UnaryOp, x: &Var, y: &Var, g: &Var) -> Result<O
         UnaryOp::Tanh => y.square()?.rsub_scalar(1.0)?,
         UnaryOp::Sigmoid => y.mul(&y.rsub_scalar(1.0)?)?,
         UnaryOp::Relu => x.mask(xt.gt_scalar(0.0)?)?,
-        UnaryOp::LeakyRelu(a) => x.mask(xt.gt_scalar(0.0)?)?.affine(1.0 - a, a)?,
+        UnaryOp::LeakyRelu(a) => Var::constant(xt.leaky_relu_grad(a)?),
         UnaryOp::GeluTanh => {
             // d/dx ½x(1 + tanh u), u = k(x + c x³): ½(1 + t) + ½x(1 − t²)·k(1 + 3c x²).
             let (k, c) = ((2.0 / PI).sqrt(), 0.044715);
@@ -329,13 +329,28 @@ pub(crate) fn binary_backward(
     b: &Var,
     y: &Var,
     g: &Var,
+    needs: &[bool],
 ) -> Result<Vec<Option<Var>>> {
     let two = |ga: Var, gb: Var| Ok(vec![Some(ga), Some(gb)]);
+    // Computes a side's gradient only when it is needed.
+    let side = |need: bool, f: &dyn Fn() -> Result<Var>| -> Result<Option<Var>> {
+        if need {
+            f().map(Some)
+        } else {
+            Ok(None)
+        }
+    };
     match op {
         BinaryOp::Add => two(g.clone(), g.clone()),
-        BinaryOp::Sub => two(g.clone(), g.neg()?),
-        BinaryOp::Mul => two(g.mul(b)?, g.mul(a)?),
-        BinaryOp::Div => two(g.div(b)?, g.mul(y)?.div(b)?.neg()?),
+        BinaryOp::Sub => Ok(vec![Some(g.clone()), side(needs[1], &|| g.neg())?]),
+        BinaryOp::Mul => Ok(vec![
+            side(needs[0], &|| g.mul(b))?,
+            side(needs[1], &|| g.mul(a))?,
+        ]),
+        BinaryOp::Div => Ok(vec![
+            side(needs[0], &|| g.div(b))?,
+            side(needs[1], &|| g.mul(y)?.div(b)?.neg())?,
+        ]),
         BinaryOp::Pow => {
             // PyTorch's pow_backward: d/da = b·a^(b−1) (0 where b = 0),
             // d/db = aᵇ ln a (0 where a = 0 and b ≥ 0).

@@ -139,8 +139,24 @@ impl Var {
 }
 
 /// Gradients of a matrix product whose operands share batch axes.
-pub(crate) fn matmul_backward(a: &Var, b: &Var, g: &Var) -> Result<Vec<Option<Var>>> {
-    Ok(vec![Some(g.matmul(&b.t()?)?), Some(a.t()?.matmul(g)?)])
+/// Only the gradients in `needs` are computed (each is a full matrix product).
+pub(crate) fn matmul_backward(
+    a: &Var,
+    b: &Var,
+    g: &Var,
+    needs: &[bool],
+) -> Result<Vec<Option<Var>>> {
+    let ga = if needs[0] {
+        Some(g.matmul(&b.t()?)?)
+    } else {
+        None
+    };
+    let gb = if needs[1] {
+        Some(a.t()?.matmul(g)?)
+    } else {
+        None
+    };
+    Ok(vec![ga, gb])
 }
 
 /// Gradients of a concatenation: the matching slices of `g`.

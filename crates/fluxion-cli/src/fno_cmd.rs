@@ -1,23 +1,226 @@
-//! `fluxion train fno` and `fluxion reproduce fno-*`.
+//! `fluxion train fno` and `fluxion reproduce fno-*`: an [`FnoExperiment`] from its built-in
+//! defaults (reproduce) or a TOML file (train), `--set` overrides, a progress bar, checkpoints
+//! every epoch and `report.json` in the output directory, and one result table with the
+//! published numbers beside ours.
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
-use crate::ReproduceRequest;
+use anyhow::Context;
+use fluxion_device::{Device, DeviceLocation};
+use fluxion_operator::experiment::{self, FnoExperiment, Scale as FnoScale};
+use fluxion_operator::train::TrainEvent;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::json;
 
-/// `fluxion train fno --config <toml>`.
+use crate::{config, table, Experiment, ReproduceRequest, Scale, UsageError};
+
+/// `fluxion train fno --config <toml>`: the TOML file is an [`FnoExperiment`] (write one with
+/// `fluxion reproduce fno-burgers`, which saves the configuration it ran as `config.toml`).
 pub fn train(
     config: &Path,
     set: &[String],
     out: Option<PathBuf>,
     resume: bool,
+    data: Option<PathBuf>,
     json: bool,
 ) -> anyhow::Result<()> {
-    let _ = (config, set, out, resume, json);
-    anyhow::bail!("fluxion train fno: being built")
+    let exp: FnoExperiment = config::load(config, set)?;
+    let label = format!("fno-{}", exp.name);
+    let out = out.unwrap_or_else(|| PathBuf::from(format!("outputs/train-{label}")));
+    run(
+        &exp,
+        &label,
+        data.as_deref(),
+        &out,
+        resume,
+        DeviceLocation::Cpu,
+        json,
+        !set.is_empty(),
+    )
 }
 
-/// `fluxion reproduce fno-*`.
+/// `fluxion reproduce fno-burgers | fno-darcy | fno-ns`.
 pub fn reproduce(req: ReproduceRequest) -> anyhow::Result<()> {
-    let _ = req;
-    anyhow::bail!("fluxion reproduce fno-*: being built")
+    let (name, label) = match req.experiment {
+        Experiment::FnoBurgers => ("burgers", "fno-burgers"),
+        Experiment::FnoDarcy => ("darcy", "fno-darcy"),
+        Experiment::FnoNs => ("navier-stokes", "fno-ns"),
+        other => anyhow::bail!("{other:?} is not an FNO experiment"),
+    };
+    let scale = match req.scale {
+        Scale::Smoke => FnoScale::Smoke,
+        Scale::Paper => FnoScale::Paper,
+    };
+    let defaults = FnoExperiment::by_name(name, scale)?;
+    let exp: FnoExperiment = config::with_overrides(&defaults, &req.set)?;
+    let scale_name = match scale {
+        FnoScale::Smoke => "smoke",
+        FnoScale::Paper => "paper",
+    };
+    let out = req
+        .out
+        .unwrap_or_else(|| PathBuf::from(format!("outputs/{label}-{scale_name}")));
+    run(
+        &exp,
+        label,
+        req.data.as_deref(),
+        &out,
+        req.resume,
+        req.device,
+        req.json,
+        !req.set.is_empty(),
+    )
+}
+
+/// A bar over all batches of the run with loss, throughput and ETA, on stderr; hidden under
+/// `--json` or when stderr is not a terminal.
+fn progress_bar(hidden: bool) -> ProgressBar {
+    if hidden || !std::io::stderr().is_terminal() {
+        return ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
+    }
+    let bar = ProgressBar::new(0);
+    let style = ProgressStyle::with_template(
+        "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} batches (ETA {eta}) {msg}",
+    )
+    .expect("the template is valid");
+    bar.set_style(style);
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run(
+    exp: &FnoExperiment,
+    label: &str,
+    data: Option<&Path>,
+    out: &Path,
+    resume: bool,
+    location: DeviceLocation,
+    as_json: bool,
+    overridden: bool,
+) -> anyhow::Result<()> {
+    if let Some(d) = data {
+        if !d.is_file() {
+            return Err(UsageError(format!("--data {}: no such file", d.display())).into());
+        }
+    }
+    let device = Device::new(location).with_context(|| format!("cannot open device {location}"))?;
+    std::fs::create_dir_all(out)
+        .with_context(|| format!("cannot create output directory {}", out.display()))?;
+    let config_path = out.join("config.toml");
+    write_atomic(&config_path, config::to_toml(exp)?.as_bytes())?;
+    if data.is_none() && !as_json {
+        eprintln!(
+            "no --data given: generating the data set into {} (reused on later runs)",
+            out.join("data").display()
+        );
+    }
+    let bar = progress_bar(as_json);
+    let mut last_epoch = String::new();
+    let mut observer = |e: &TrainEvent| {
+        bar.set_length((e.epochs * e.batches) as u64);
+        bar.set_position(((e.epoch - 1) * e.batches + e.batch) as u64);
+        if let Some(t) = e.test_error {
+            last_epoch = format!(" | epoch {} test rel L2 {t:.4}", e.epoch);
+        }
+        bar.set_message(format!(
+            "epoch {}/{} loss {:.4} {:.0} samples/s lr {:.1e}{last_epoch}",
+            e.epoch, e.epochs, e.running_loss, e.samples_per_sec, e.lr
+        ));
+    };
+    let start = Instant::now();
+    let result = experiment::run_on(exp, data, out, resume, &mut observer, &device);
+    bar.finish_and_clear();
+    let report = result.with_context(|| format!("{label} failed"))?;
+    let seconds = start.elapsed().as_secs_f64();
+    let last = report.train.epochs.last();
+    let summary = json!({
+        "experiment": label,
+        "scale": format!("{:?}", exp.scale).to_lowercase(),
+        "metric": "rel_l2",
+        "ours": report.test_error,
+        "published": report.published.iter().map(|(p, ratio)| json!({
+            "value": p.test_error, "source": p.source, "ours_over_published": ratio,
+        })).collect::<Vec<_>>(),
+        "epochs": report.train.epochs.len(),
+        "final_train_loss": last.map(|r| r.train_loss),
+        "samples_per_sec": report.train.samples_per_sec,
+        "train_seconds": report.train.train_seconds,
+        "pdebench": report.train.metrics,
+        "seconds": seconds,
+        "device": device.to_string(),
+        "data": report.data_path.display().to_string(),
+        "overridden": overridden,
+        "resumed": resume,
+        "out": out.display().to_string(),
+    });
+    if as_json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+        return Ok(());
+    }
+    let setup = format!(
+        "{:?} scale{}",
+        exp.scale,
+        if overridden { " + --set" } else { "" }
+    )
+    .to_lowercase();
+    let mut rows = vec![vec![
+        "experiment".to_string(),
+        "metric".into(),
+        "ours".into(),
+        "published".into(),
+        "source".into(),
+        "setup".into(),
+        "time".into(),
+        "device".into(),
+    ]];
+    let published: Vec<(String, String)> = if report.published.is_empty() {
+        vec![("—".into(), "—".into())]
+    } else {
+        report
+            .published
+            .iter()
+            .map(|(p, _)| (format!("{:.4}", p.test_error), p.source.clone()))
+            .collect()
+    };
+    for (i, (value, source)) in published.into_iter().enumerate() {
+        let first = i == 0;
+        let cell = |s: String| if first { s } else { String::new() };
+        rows.push(vec![
+            cell(label.to_string()),
+            cell("rel L2".into()),
+            cell(format!("{:.4}", report.test_error)),
+            value,
+            source,
+            cell(setup.clone()),
+            cell(format!("{seconds:.1} s")),
+            cell(device.to_string()),
+        ]);
+    }
+    table::print(&rows);
+    if let Some(r) = last {
+        println!(
+            "{} epochs; last epoch: train loss {:.4}, {:.1} samples/s, lr {:.2e}",
+            report.train.epochs.len(),
+            r.train_loss,
+            r.samples_per_sec,
+            r.lr
+        );
+    }
+    println!(
+        "data {}; wrote {} and {}",
+        report.data_path.display(),
+        config_path.display(),
+        out.join("report.json").display()
+    );
+    Ok(())
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory and a rename.
+fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
+    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot rename onto {}", path.display()))
 }

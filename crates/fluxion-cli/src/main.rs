@@ -1,11 +1,13 @@
 //! The `fluxion` command line.
 
+mod config;
 mod fno_cmd;
 mod generate;
 mod info;
 mod inspect;
 mod pinn_cmd;
 mod quickstart;
+mod table;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -82,6 +84,10 @@ enum Command {
         /// Continue from the checkpoint in the output directory.
         #[arg(long)]
         resume: bool,
+        /// An existing data file (FNO: the original .mat or an HDF5 from `fluxion generate`)
+        /// instead of generating one.
+        #[arg(long)]
+        data: Option<PathBuf>,
     },
     /// Reproduce a published experiment, printing the paper's number beside ours.
     Reproduce {
@@ -103,6 +109,10 @@ enum Command {
         /// Device to run on: cpu, cuda or cuda:N.
         #[arg(long, default_value = "cpu")]
         device: DeviceLocation,
+        /// An existing data file (FNO: the original .mat or an HDF5 from `fluxion generate`)
+        /// instead of generating one.
+        #[arg(long)]
+        data: Option<PathBuf>,
     },
     /// Work with data files.
     Data {
@@ -180,11 +190,26 @@ pub struct ReproduceRequest {
     pub resume: bool,
     /// The device.
     pub device: DeviceLocation,
+    /// An existing data file, when given.
+    pub data: Option<PathBuf>,
     /// Print JSON instead of tables.
     pub json: bool,
 }
 
+/// Restores the default action for SIGPIPE, so `fluxion … | head` ends quietly when the reader
+/// closes the pipe, as other Unix tools do; Rust ignores SIGPIPE, and `println!` then panics.
+#[cfg(unix)]
+fn default_sigpipe() {
+    // SAFETY: called once at the start of main, before any thread exists; SIG_DFL is a valid
+    // disposition for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() -> ExitCode {
+    #[cfg(unix)]
+    default_sigpipe();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Info => info::run(cli.json),
@@ -213,8 +238,13 @@ fn main() -> ExitCode {
             set,
             out,
             resume,
+            data,
         } => match model {
-            TrainModel::Fno => fno_cmd::train(&config, &set, out, resume, cli.json),
+            TrainModel::Fno => fno_cmd::train(&config, &set, out, resume, data, cli.json),
+            TrainModel::Pinn if data.is_some() => Err(UsageError(
+                "--data: PINN problems sample their own points; it applies to `train fno`".into(),
+            )
+            .into()),
             TrainModel::Pinn => pinn_cmd::train(&config, &set, out, resume, cli.json),
         },
         Command::Reproduce {
@@ -224,6 +254,7 @@ fn main() -> ExitCode {
             set,
             resume,
             device,
+            data,
         } => {
             let req = ReproduceRequest {
                 experiment,
@@ -232,6 +263,7 @@ fn main() -> ExitCode {
                 set,
                 resume,
                 device,
+                data,
                 json: cli.json,
             };
             match experiment {

@@ -1,8 +1,19 @@
-//! `fluxion train pinn` and `fluxion reproduce pinn-*`.
+//! `fluxion train pinn` and `fluxion reproduce pinn-*`: a zoo problem of `fluxion_pinn::zoo`
+//! from its built-in defaults (reproduce) or a TOML file (train), `--set` overrides, a
+//! progress bar, checkpoints and `report.json` in the output directory, and one result table.
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
-use crate::ReproduceRequest;
+use anyhow::Context;
+use fluxion_device::{Device, DeviceLocation};
+use fluxion_pinn::zoo::{PinnExperiment, ProblemKind, Scale as ZooScale};
+use fluxion_pinn::{latest_checkpoint, EpochRecord, Phase};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::json;
+
+use crate::{config, Experiment, ReproduceRequest, Scale, UsageError};
 
 /// `fluxion train pinn --config <toml>`.
 pub fn train(
@@ -12,12 +23,254 @@ pub fn train(
     resume: bool,
     json: bool,
 ) -> anyhow::Result<()> {
-    let _ = (config, set, out, resume, json);
-    anyhow::bail!("fluxion train pinn: being built")
+    let exp: PinnExperiment = config::load(config, set)?;
+    let label = format!("pinn-{}", exp.problem.name().replace('_', "-"));
+    let out = out.unwrap_or_else(|| {
+        PathBuf::from(format!("outputs/train-{label}-{}", scale_name(exp.scale)))
+    });
+    let overridden = !set.is_empty();
+    run(
+        exp,
+        &label,
+        &out,
+        resume,
+        DeviceLocation::Cpu,
+        json,
+        overridden,
+    )
 }
 
 /// `fluxion reproduce pinn-*`.
 pub fn reproduce(req: ReproduceRequest) -> anyhow::Result<()> {
-    let _ = req;
-    anyhow::bail!("fluxion reproduce pinn-*: being built")
+    let (label, allowed): (&str, &[ProblemKind]) = match req.experiment {
+        Experiment::PinnDecay => ("pinn-decay", &[ProblemKind::Decay, ProblemKind::DecayAdam]),
+        Experiment::PinnBurgers => ("pinn-burgers", &[ProblemKind::Burgers]),
+        other => anyhow::bail!("{other:?} is not a PINN experiment"),
+    };
+    let scale = match req.scale {
+        Scale::Smoke => ZooScale::Smoke,
+        Scale::Paper => ZooScale::Paper,
+    };
+    let defaults = PinnExperiment::defaults(allowed[0], scale);
+    let exp: PinnExperiment = config::with_overrides(&defaults, &req.set)?;
+    if !allowed.contains(&exp.problem) {
+        return Err(UsageError(format!(
+            "--set problem={}: {label} runs {}",
+            exp.problem.name(),
+            allowed
+                .iter()
+                .map(|p| p.name())
+                .collect::<Vec<_>>()
+                .join(" or ")
+        ))
+        .into());
+    }
+    let out = req
+        .out
+        .unwrap_or_else(|| PathBuf::from(format!("outputs/{label}-{}", scale_name(scale))));
+    let overridden = !req.set.is_empty();
+    run(
+        exp, label, &out, req.resume, req.device, req.json, overridden,
+    )
+}
+
+fn scale_name(s: ZooScale) -> &'static str {
+    match s {
+        ZooScale::Smoke => "smoke",
+        ZooScale::Paper => "paper",
+    }
+}
+
+/// A progress bar with rate and ETA on stderr, hidden under `--json` or off a terminal.
+fn progress_bar(total: u64, hidden: bool) -> ProgressBar {
+    if hidden || !std::io::stderr().is_terminal() {
+        return ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
+    }
+    let bar = ProgressBar::new(total);
+    let style = ProgressStyle::with_template(
+        "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} steps ({per_sec}, ETA {eta}) {msg}",
+    )
+    .expect("the template is valid");
+    bar.set_style(style);
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
+/// Trains, evaluates, writes `config.toml` and `report.json` into `out` and prints the result.
+fn run(
+    exp: PinnExperiment,
+    label: &str,
+    out: &Path,
+    resume: bool,
+    location: DeviceLocation,
+    as_json: bool,
+    overridden: bool,
+) -> anyhow::Result<()> {
+    exp.validate()
+        .map_err(|e| UsageError(format!("invalid configuration: {e}")))?;
+    let device = Device::new(location).with_context(|| format!("cannot open device {location}"))?;
+    std::fs::create_dir_all(out)
+        .with_context(|| format!("cannot create output directory {}", out.display()))?;
+    let config_path = out.join("config.toml");
+    std::fs::write(&config_path, config::to_toml(&exp)?)
+        .with_context(|| format!("cannot write {}", config_path.display()))?;
+    let ckpt_dir = out.join("checkpoints");
+    let zoo = exp
+        .build_with(Some(ckpt_dir.clone()), &device)
+        .map_err(|e| UsageError(format!("cannot build {}: {e}", exp.problem.name())))?;
+    let lbfgs_steps = zoo.train.lbfgs.map_or(0, |l| l.steps as u64);
+    let total = zoo.train.epochs as u64 + lbfgs_steps;
+    let (trainer, reference) = zoo.into_trainer()?;
+    let bar = progress_bar(total, as_json);
+    let observer_bar = bar.clone();
+    // Off a terminal (a log file) a plain line every 1% of the steps stands in for the bar.
+    let log_lines = !as_json && !std::io::stderr().is_terminal();
+    let every = (total / 100).max(1);
+    let (mut done, clock) = (0u64, Instant::now());
+    let mut trainer = trainer.with_observer(move |r: &EpochRecord| {
+        observer_bar.inc(1);
+        done += 1;
+        let phase = if r.phase == Phase::Lbfgs {
+            "L-BFGS"
+        } else {
+            "first-order"
+        };
+        observer_bar.set_message(format!("{phase} loss {:.3e}", r.loss));
+        if log_lines && done % every == 0 {
+            eprintln!(
+                "[{:.0} s] step {done}/{total} {phase} {} loss {:.6e}",
+                clock.elapsed().as_secs_f64(),
+                r.epoch,
+                r.loss
+            );
+        }
+    });
+    if resume {
+        if latest_checkpoint(&ckpt_dir).is_some() {
+            trainer
+                .resume(&ckpt_dir)
+                .with_context(|| format!("cannot resume from {}", ckpt_dir.display()))?;
+            bar.set_position(trainer.epoch());
+        } else if !as_json {
+            eprintln!(
+                "note: no checkpoint under {}; starting from scratch",
+                ckpt_dir.display()
+            );
+        }
+    }
+    let initial = trainer.evaluate(&reference.target, &reference.eval_counts)?;
+    let start = Instant::now();
+    let trained = trainer.train();
+    bar.finish_and_clear();
+    let report = trained.with_context(|| format!("training {label} failed"))?;
+    let seconds = start.elapsed().as_secs_f64();
+    let eval = trainer.evaluate(&reference.target, &reference.eval_counts)?;
+    let (lbfgs_iterations, lbfgs_evaluations) = trainer.lbfgs_counts();
+    let first_order_epochs = report
+        .history
+        .iter()
+        .filter(|r| r.phase != Phase::Lbfgs)
+        .count();
+    let lbfgs_steps_done = report.history.len() - first_order_epochs;
+    let device_name = device.to_string();
+    let summary = json!({
+        "experiment": label,
+        "problem": exp.problem.name(),
+        "scale": scale_name(exp.scale),
+        "metric": "rel_l2",
+        "ours": eval.rel_l2,
+        "max_abs": eval.max_abs,
+        "eval_points": eval.points,
+        "initial_rel_l2": initial.rel_l2,
+        "paper": reference.published.as_ref().map(|p| p.value),
+        "paper_source": reference.published.as_ref().map(|p| p.source.clone()),
+        "setup": reference.setup,
+        "final_loss": report.final_loss,
+        "first_order_epochs": first_order_epochs,
+        "ms_per_epoch": report.ms_per_epoch,
+        "lbfgs_steps": lbfgs_steps_done,
+        "lbfgs_iterations": lbfgs_iterations,
+        "lbfgs_evaluations": lbfgs_evaluations,
+        "first_order_seconds": report.first_order_seconds,
+        "lbfgs_seconds": report.lbfgs_seconds,
+        "seconds": seconds,
+        "device": device_name,
+        "resumed": resume,
+        "overridden": overridden,
+        "out": out.display().to_string(),
+    });
+    let report_path = out.join("report.json");
+    std::fs::write(&report_path, serde_json::to_string_pretty(&summary)?)
+        .with_context(|| format!("cannot write {}", report_path.display()))?;
+    if as_json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+        return Ok(());
+    }
+    let paper = reference
+        .published
+        .as_ref()
+        .map_or("—".to_string(), |p| format!("{:.2e}", p.value));
+    let setup_short = format!(
+        "{} scale{}",
+        scale_name(exp.scale),
+        if overridden { " + --set" } else { "" }
+    );
+    let rows = [
+        [
+            "experiment",
+            "metric",
+            "ours",
+            "paper/ref",
+            "setup",
+            "time",
+            "device",
+        ],
+        [
+            label,
+            "rel L2",
+            &format!("{:.3e}", eval.rel_l2),
+            &paper,
+            &setup_short,
+            &format!("{seconds:.1} s"),
+            &device_name,
+        ],
+    ];
+    let w: Vec<usize> = (0..7)
+        .map(|k| rows.iter().map(|r| r[k].chars().count()).max().unwrap_or(0))
+        .collect();
+    for cells in rows {
+        let line: Vec<String> = cells
+            .iter()
+            .zip(&w)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        println!("{}", line.join("  ").trim_end());
+    }
+    println!("setup: {}", reference.setup);
+    let mut detail = format!(
+        "max |u − u*| {:.3e} on {} points (initially rel L2 {:.3e})",
+        eval.max_abs, eval.points, initial.rel_l2
+    );
+    if report.final_loss.is_finite() {
+        detail += &format!("; final loss {:.3e}", report.final_loss);
+    }
+    if first_order_epochs > 0 {
+        detail += &format!(
+            "; {first_order_epochs} epochs at {:.3} ms/epoch",
+            report.ms_per_epoch
+        );
+    }
+    if lbfgs_steps_done > 0 {
+        detail += &format!(
+            "; L-BFGS {lbfgs_iterations} iterations, {lbfgs_evaluations} evaluations in {:.1} s",
+            report.lbfgs_seconds
+        );
+    }
+    println!("{detail}");
+    println!(
+        "wrote {} and {}",
+        config_path.display(),
+        report_path.display()
+    );
+    Ok(())
 }

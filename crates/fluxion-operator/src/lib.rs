@@ -10,8 +10,23 @@
 //! last axis and no large tensor is permuted between layers.
 #![warn(missing_docs)]
 
+pub mod dft;
 mod error;
 pub mod spectral;
+mod spectral_fft;
 
 pub use error::{Error, Result};
 pub use spectral::{SpectralConv, SpectralMethod};
+pub mod data;
+pub mod experiment;
+pub mod fno;
+pub mod loss;
+pub mod normalizer;
+pub mod train;
+
+pub use data::OperatorData;
+pub use experiment::{run, ExperimentReport, FnoExperiment};
+pub use fno::{Fno, Fno1d, Fno2d, Fno3d, FnoConfig};
+pub use loss::Reduction;
+pub use normalizer::VarNormalizer;
+pub use train::{TrainConfig, TrainEvent, TrainObserver, TrainReport, Trainer};

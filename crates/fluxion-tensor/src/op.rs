@@ -34,6 +34,10 @@ pub enum UnaryOp {
     Relu,
     /// x for x ≥ 0, αx otherwise.
     LeakyRelu(f64),
+    /// The derivative of [`UnaryOp::LeakyRelu`]: (1 − α) + α for x > 0, α otherwise
+    /// (NaN included), each rounded as `mask·(1 − α) + α` would be. One pass instead of a
+    /// compare, a cast and an affine map.
+    LeakyReluGrad(f64),
     /// ½x(1 + tanh(√(2/π)(x + 0.044715x³))), PyTorch's `gelu(approximate="tanh")`.
     GeluTanh,
     /// ½x(1 + erf(x/√2)), PyTorch's default `gelu`.
@@ -71,6 +75,7 @@ impl UnaryOp {
             UnaryOp::Sigmoid => "sigmoid",
             UnaryOp::Relu => "relu",
             UnaryOp::LeakyRelu(_) => "leaky_relu",
+            UnaryOp::LeakyReluGrad(_) => "leaky_relu_grad",
             UnaryOp::GeluTanh => "gelu_tanh",
             UnaryOp::GeluErf => "gelu_erf",
             UnaryOp::Erf => "erf",

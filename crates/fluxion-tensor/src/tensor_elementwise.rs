@@ -131,6 +131,15 @@ impl Tensor {
         self.unary(UnaryOp::LeakyRelu(slope))
     }
 
+    /// The derivative of [`Tensor::leaky_relu`]: 1 for x > 0, `slope` otherwise (PyTorch's
+    /// convention at 0), in one pass.
+    ///
+    /// # Errors
+    /// [`Error::UnsupportedDType`] for integer tensors.
+    pub fn leaky_relu_grad(&self, slope: f64) -> Result<Tensor> {
+        self.unary(UnaryOp::LeakyReluGrad(slope))
+    }
+
     /// `mul`·x + `add` in one pass.
     ///
     /// # Errors

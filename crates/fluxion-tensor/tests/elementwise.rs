@@ -70,6 +70,14 @@ fn unary_cases() -> Vec<UnaryCase> {
             0.0,
         ),
         (
+            "leaky_relu_grad(0.1)",
+            |t| t.leaky_relu_grad(0.1),
+            |x| if x > 0.0 { 1.0 } else { 0.1 },
+            (-3.0, 3.0),
+            1.0,
+            0.0,
+        ),
+        (
             "gelu_erf",
             |t| t.gelu_erf(),
             |x| 0.5 * x * (1.0 + libm::erf(x / std::f64::consts::SQRT_2)),
@@ -455,3 +463,64 @@ fn large_inputs_take_parallel_paths(dev: &Device) -> Result<()> {
     Ok(())
 }
 test_device!(large_inputs_take_parallel_paths, large_cpu, large_cuda);
+
+/// The fused leaky-ReLU derivative is bitwise the composite it replaces in autodiff:
+/// `(x > 0)` cast to the dtype, then `affine(1 − α, α)`, including at ±0, ±∞ and NaN.
+#[test]
+fn leaky_relu_grad_matches_mask_affine_bitwise() -> Result<()> {
+    let dev = Device::Cpu;
+    let xs = vec![
+        -2.5,
+        -1e-30,
+        -0.0,
+        0.0,
+        1e-30,
+        0.75,
+        3.0,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NAN,
+    ];
+    for dtype in [DType::F32, DType::F64, DType::F16, DType::BF16] {
+        for slope in [0.01, 0.1, 0.2, 0.0, -0.5, 1.5] {
+            let x = Tensor::from_vec(xs.clone(), [xs.len()], &dev)?.to_dtype(dtype)?;
+            let fused = x.leaky_relu_grad(slope)?;
+            let composite = x
+                .gt_scalar(0.0)?
+                .to_dtype(dtype)?
+                .affine(1.0 - slope, slope)?;
+            let (f, c) = (
+                fused.to_dtype(DType::F64)?.to_vec::<f64>()?,
+                composite.to_dtype(DType::F64)?.to_vec::<f64>()?,
+            );
+            for (a, b) in f.iter().zip(&c) {
+                assert_eq!(
+                    a.to_bits(),
+                    b.to_bits(),
+                    "{dtype:?} slope {slope}: {f:?} vs {c:?}"
+                );
+            }
+            // Strided input takes the row path.
+            let m = Tensor::from_vec(xs.repeat(2), [2, xs.len()], &dev)?.to_dtype(dtype)?;
+            let t = m.t()?.leaky_relu_grad(slope)?;
+            let tc = m
+                .t()?
+                .gt_scalar(0.0)?
+                .to_dtype(dtype)?
+                .affine(1.0 - slope, slope)?;
+            assert_eq!(
+                t.to_dtype(DType::F64)?
+                    .to_vec::<f64>()?
+                    .iter()
+                    .map(|v| v.to_bits())
+                    .collect::<Vec<_>>(),
+                tc.to_dtype(DType::F64)?
+                    .to_vec::<f64>()?
+                    .iter()
+                    .map(|v| v.to_bits())
+                    .collect::<Vec<_>>()
+            );
+        }
+    }
+    Ok(())
+}

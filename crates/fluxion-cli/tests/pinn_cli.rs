@@ -1,0 +1,127 @@
+//! End-to-end tests of `fluxion reproduce pinn-*` and `fluxion train pinn`.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn fluxion(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_fluxion"))
+        .args(args)
+        .output()
+        .expect("the fluxion binary runs")
+}
+
+/// A fresh directory under the system temp dir, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("fluxion-pinn-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        Self(dir)
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.0.join(name).to_str().expect("utf-8 path").to_string()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn reproduce_pinn_decay_smoke_writes_config_and_report() {
+    let dir = TempDir::new("decay");
+    let out_dir = dir.path("run");
+    let out = fluxion(&[
+        "reproduce",
+        "pinn-decay",
+        "--scale",
+        "smoke",
+        "--json",
+        "--out",
+        &out_dir,
+        "--set",
+        "epochs=300",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    assert_eq!(v["experiment"], "pinn-decay");
+    assert_eq!(v["metric"], "rel_l2");
+    assert_eq!(v["first_order_epochs"], 300);
+    let ours = v["ours"].as_f64().unwrap();
+    let initial = v["initial_rel_l2"].as_f64().unwrap();
+    assert!(ours.is_finite() && ours < initial, "{v}");
+    let run = PathBuf::from(&out_dir);
+    let config = std::fs::read_to_string(run.join("config.toml")).unwrap();
+    assert!(config.contains("problem = \"decay\""), "{config}");
+    assert!(config.contains("epochs = 300"), "{config}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["ours"], v["ours"]);
+    assert!(run.join("checkpoints").is_dir() || v["first_order_epochs"] == 300);
+
+    // The written configuration trains again through `fluxion train pinn`.
+    let again = dir.path("again");
+    let out = fluxion(&[
+        "train",
+        "pinn",
+        "--config",
+        &run.join("config.toml").to_string_lossy(),
+        "--set",
+        "epochs=50",
+        "--out",
+        &again,
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    assert_eq!(v["first_order_epochs"], 50);
+    assert_eq!(v["problem"], "decay");
+    assert!(PathBuf::from(&again).join("report.json").is_file());
+}
+
+#[test]
+fn unknown_set_key_exits_2_and_names_it() {
+    let dir = TempDir::new("badkey");
+    let out = fluxion(&[
+        "reproduce",
+        "pinn-decay",
+        "--out",
+        &dir.path("run"),
+        "--set",
+        "epochz=10",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("epochz"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}
+
+#[test]
+fn cuda_without_a_gpu_is_a_one_line_error() {
+    if fluxion_device::cuda::device_count() > 0 {
+        return;
+    }
+    let dir = TempDir::new("cuda");
+    let out = fluxion(&[
+        "reproduce",
+        "pinn-burgers",
+        "--device",
+        "cuda",
+        "--out",
+        &dir.path("run"),
+    ]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.starts_with("error: cannot open device cuda"), "{err}");
+    assert!(err.contains("CUDA"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}
