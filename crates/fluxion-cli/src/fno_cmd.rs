@@ -14,7 +14,7 @@ use fluxion_operator::train::TrainEvent;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
 
-use crate::{config, table, Experiment, ReproduceRequest, Scale, UsageError};
+use crate::{config, output, Experiment, ReproduceRequest, Scale, UsageError};
 
 /// `fluxion train fno --config <toml>`: the TOML file is an [`FnoExperiment`] (write one with
 /// `fluxion reproduce fno-burgers`, which saves the configuration it ran as `config.toml`).
@@ -110,7 +110,7 @@ fn run(
     std::fs::create_dir_all(out)
         .with_context(|| format!("cannot create output directory {}", out.display()))?;
     let config_path = out.join("config.toml");
-    write_atomic(&config_path, config::to_toml(exp)?.as_bytes())?;
+    output::write_atomic(&config_path, config::to_toml(exp)?.as_bytes())?;
     if data.is_none() && !as_json {
         eprintln!(
             "no --data given: generating the data set into {} (reused on later runs)",
@@ -199,7 +199,7 @@ fn run(
             cell(device.to_string()),
         ]);
     }
-    table::print(&rows);
+    output::print_table(&rows);
     if let Some(r) = last {
         println!(
             "{} epochs; last epoch: train loss {:.4}, {:.1} samples/s, lr {:.2e}",
@@ -216,11 +216,4 @@ fn run(
         out.join("report.json").display()
     );
     Ok(())
-}
-
-/// Writes `bytes` to `path` through a temporary file in the same directory and a rename.
-fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot rename onto {}", path.display()))
 }

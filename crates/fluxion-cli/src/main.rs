@@ -5,9 +5,9 @@ mod fno_cmd;
 mod generate;
 mod info;
 mod inspect;
+mod output;
 mod pinn_cmd;
 mod quickstart;
-mod table;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -112,8 +112,7 @@ fn run(
     std::fs::create_dir_all(out)
         .with_context(|| format!("cannot create output directory {}", out.display()))?;
     let config_path = out.join("config.toml");
-    std::fs::write(&config_path, config::to_toml(&exp)?)
-        .with_context(|| format!("cannot write {}", config_path.display()))?;
+    crate::output::write_atomic(&config_path, config::to_toml(&exp)?.as_bytes())?;
     let ckpt_dir = out.join("checkpoints");
     let zoo = exp
         .build_with(Some(ckpt_dir.clone()), &device)
@@ -200,8 +199,10 @@ fn run(
         "out": out.display().to_string(),
     });
     let report_path = out.join("report.json");
-    std::fs::write(&report_path, serde_json::to_string_pretty(&summary)?)
-        .with_context(|| format!("cannot write {}", report_path.display()))?;
+    crate::output::write_atomic(
+        &report_path,
+        serde_json::to_string_pretty(&summary)?.as_bytes(),
+    )?;
     if as_json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
         return Ok(());

@@ -1,7 +1,11 @@
-//! Plain-text tables for results printed to a terminal.
+//! What commands leave behind: result tables on the terminal, files written atomically.
+
+use std::path::Path;
+
+use anyhow::Context;
 
 /// Prints `rows` (the first is the header) as left-aligned columns two spaces apart.
-pub fn print(rows: &[Vec<String>]) {
+pub fn print_table(rows: &[Vec<String>]) {
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..cols)
         .map(|k| {
@@ -20,4 +24,11 @@ pub fn print(rows: &[Vec<String>]) {
             .collect();
         println!("{}", line.join("  ").trim_end());
     }
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory and a rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
+    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot rename onto {}", path.display()))
 }
