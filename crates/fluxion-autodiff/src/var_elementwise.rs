@@ -1,7 +1,7 @@
 //! Elementwise `Var` ops (unary functions, broadcast binary ops, `where`, casts) and their
 //! backward rules.
 
-use std::f64::consts::{FRAC_1_SQRT_2, PI};
+use std::f64::consts::PI;
 
 use fluxion_tensor::{BinaryOp, DType, Tensor, UnaryOp};
 
@@ -75,6 +75,8 @@ impl Var {
         relu => UnaryOp::Relu;
         /// ½x(1 + erf(x/√2)), the exact GELU.
         gelu_erf => UnaryOp::GeluErf;
+        /// Φ(x) + xφ(x), the derivative of [`Var::gelu_erf`] (itself differentiable).
+        gelu_erf_grad => UnaryOp::GeluErfGrad;
         /// ½x(1 + tanh(√(2/π)(x + 0.044715x³))).
         gelu_tanh => UnaryOp::GeluTanh;
         /// erf x
@@ -301,15 +303,16 @@ pub(crate) fn unary_backward(op: UnaryOp, x: &Var, y: &Var, g: &Var) -> Result<O
                 .mul_scalar(0.5)?;
             left.add(&right)?
         }
-        UnaryOp::GeluErf => {
-            // Φ(x) + x φ(x).
-            let cdf = x.mul_scalar(FRAC_1_SQRT_2)?.erf()?.affine(0.5, 0.5)?;
-            let pdf = x
-                .square()?
+        // Φ(x) + x φ(x) in one fused op, recorded so that higher derivatives follow.
+        UnaryOp::GeluErf => x.gelu_erf_grad()?,
+        UnaryOp::GeluErfGrad => {
+            // d/dx [Φ(x) + x φ(x)] = φ(x)(2 − x²).
+            let x2 = x.square()?;
+            let pdf = x2
                 .mul_scalar(-0.5)?
                 .exp()?
                 .mul_scalar(1.0 / (2.0 * PI).sqrt())?;
-            cdf.add(&x.mul(&pdf)?)?
+            pdf.mul(&x2.rsub_scalar(2.0)?)?
         }
         UnaryOp::Erf => x.square()?.neg()?.exp()?.mul_scalar(2.0 / PI.sqrt())?,
         UnaryOp::Softplus => {

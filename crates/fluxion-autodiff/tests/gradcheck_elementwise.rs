@@ -20,6 +20,7 @@ fn unary_ops_on_a_strided_view() {
         ("tanh", |x| x.tanh()),
         ("sigmoid", |x| x.sigmoid()),
         ("gelu_erf", |x| x.gelu_erf()),
+        ("gelu_erf_grad", |x| x.gelu_erf_grad()),
         ("gelu_tanh", |x| x.gelu_tanh()),
         ("erf", |x| x.erf()),
         ("softplus", |x| x.softplus()),

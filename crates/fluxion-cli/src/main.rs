@@ -1,10 +1,13 @@
 //! The `fluxion` command line.
 
+mod bench;
 mod config;
+mod config_show;
 mod fno_cmd;
 mod generate;
 mod info;
 mod inspect;
+mod node_cmd;
 mod output;
 mod pinn_cmd;
 mod quickstart;
@@ -28,6 +31,9 @@ struct Cli {
     /// Print machine-readable JSON instead of tables.
     #[arg(long, global = true)]
     json: bool,
+    /// No progress bars or running commentary: only the result (table or JSON) and errors.
+    #[arg(long, short, global = true)]
+    quiet: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -36,14 +42,39 @@ struct Cli {
 enum Command {
     /// Show devices, CUDA library availability, threads and versions.
     Info,
-    /// Run the embedded default job: a tour of the tensor engine checked against references.
+    /// Run the embedded default job: generate a small Burgers data set, train an FNO-1d, solve
+    /// the PINN decay problem, train the Neural ODE spiral; one table, outputs and plots.
     Quickstart {
-        /// Device to run on: cpu, cuda or cuda:N.
-        #[arg(long, default_value = "cpu")]
-        device: DeviceLocation,
-        /// Seed for the random inputs.
+        /// Device to run on: cpu, cuda or cuda:N (default: a GPU when one is present).
+        #[arg(long)]
+        device: Option<DeviceLocation>,
+        /// Seed for data, initialisation and sampling.
         #[arg(long, default_value_t = 0)]
         seed: u64,
+        /// `default` (a few minutes on a 2-core CPU) or `tiny` (seconds; for tests).
+        #[arg(long, value_enum, default_value = "default")]
+        size: quickstart::Size,
+        /// Output directory.
+        #[arg(long, default_value = "outputs/quickstart")]
+        out: PathBuf,
+    },
+    /// Throughput of ops and model steps per device, with speed-ups and the fraction of the
+    /// device's measured peak.
+    Bench {
+        /// Devices, comma-separated: cpu, cuda, cuda:N.
+        #[arg(long, value_delimiter = ',', default_value = "cpu")]
+        device: Vec<DeviceLocation>,
+        /// Which rows: ops, models or all.
+        #[arg(long, value_enum, default_value = "all")]
+        suite: bench::Suite,
+        /// `full` (the sizes docs/BENCHMARKS.md quotes) or `tiny` (seconds; for tests).
+        #[arg(long, value_enum, default_value = "full")]
+        size: bench::Size,
+    },
+    /// Experiment configurations.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
     },
     /// Generate a seeded PDE data set (HDF5, written to a temporary file and renamed).
     Generate {
@@ -122,6 +153,20 @@ enum Command {
 }
 
 #[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Print an experiment's configuration as TOML, every field with its documentation; edit it
+    /// and pass it to `fluxion train --config`.
+    Show {
+        /// The experiment.
+        #[arg(value_enum)]
+        experiment: Experiment,
+        /// Smoke or paper scale.
+        #[arg(long, value_enum, default_value = "smoke")]
+        scale: Scale,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum DataCommand {
     /// Detect a file's layout and show its datasets, attributes and value ranges.
     Inspect {
@@ -152,6 +197,8 @@ pub enum Experiment {
     PinnDecay,
     /// Raissi et al.'s Burgers PINN (L-BFGS, Cole–Hopf reference).
     PinnBurgers,
+    /// torchdiffeq's Neural ODE spiral demo (Chen et al. 2018).
+    NodeSpiral,
 }
 
 /// How large a reproduction runs.
@@ -194,6 +241,8 @@ pub struct ReproduceRequest {
     pub data: Option<PathBuf>,
     /// Print JSON instead of tables.
     pub json: bool,
+    /// No progress bars or commentary.
+    pub quiet: bool,
 }
 
 /// Restores the default action for SIGPIPE, so `fluxion … | head` ends quietly when the reader
@@ -213,7 +262,33 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Info => info::run(cli.json),
-        Command::Quickstart { device, seed } => quickstart::run(device, seed, cli.json),
+        Command::Quickstart {
+            device,
+            seed,
+            size,
+            out,
+        } => quickstart::run(quickstart::Request {
+            device,
+            seed,
+            size,
+            out,
+            json: cli.json,
+            quiet: cli.quiet,
+        }),
+        Command::Bench {
+            device,
+            suite,
+            size,
+        } => bench::run(bench::Request {
+            devices: device,
+            suite,
+            size,
+            json: cli.json,
+            quiet: cli.quiet,
+        }),
+        Command::Config {
+            command: ConfigCommand::Show { experiment, scale },
+        } => config_show::run(experiment, scale),
         Command::Generate {
             pde,
             n,
@@ -265,12 +340,14 @@ fn main() -> ExitCode {
                 device,
                 data,
                 json: cli.json,
+                quiet: cli.quiet,
             };
             match experiment {
                 Experiment::FnoBurgers | Experiment::FnoDarcy | Experiment::FnoNs => {
                     fno_cmd::reproduce(req)
                 }
                 Experiment::PinnDecay | Experiment::PinnBurgers => pinn_cmd::reproduce(req),
+                Experiment::NodeSpiral => node_cmd::reproduce(req),
             }
         }
         Command::Data {

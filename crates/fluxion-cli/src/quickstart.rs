@@ -48,7 +48,41 @@ fn max_rel(a: &[f64], b: &[f64]) -> f64 {
         .fold(0.0, f64::max)
 }
 
-pub fn run(location: DeviceLocation, seed: u64, as_json: bool) -> anyhow::Result<()> {
+/// How large the quickstart runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Size {
+    /// A few minutes on a 2-core CPU.
+    Default,
+    /// Seconds; for tests.
+    Tiny,
+}
+
+/// What `fluxion quickstart` was asked for.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// The device (None: a GPU when one is present, else the CPU).
+    pub device: Option<DeviceLocation>,
+    /// Seed.
+    pub seed: u64,
+    /// Size.
+    pub size: Size,
+    /// Output directory.
+    pub out: std::path::PathBuf,
+    /// Print JSON instead of a table.
+    pub json: bool,
+    /// No progress output.
+    pub quiet: bool,
+}
+
+pub fn run(req: Request) -> anyhow::Result<()> {
+    tour(
+        req.device.unwrap_or(DeviceLocation::Cpu),
+        req.seed,
+        req.json,
+    )
+}
+
+fn tour(location: DeviceLocation, seed: u64, as_json: bool) -> anyhow::Result<()> {
     let dev = Device::new(location).with_context(|| format!("cannot open device {location}"))?;
     let mut g = Generator::new(seed);
     let mut rows = Vec::new();

@@ -42,6 +42,9 @@ pub enum UnaryOp {
     GeluTanh,
     /// ½x(1 + erf(x/√2)), PyTorch's default `gelu`.
     GeluErf,
+    /// The derivative of [`UnaryOp::GeluErf`]: Φ(x) + x φ(x) with Φ, φ the standard normal cdf
+    /// and density, in one pass.
+    GeluErfGrad,
     /// The error function erf x = (2/√π) ∫₀ˣ e^{−t²} dt.
     Erf,
     /// ln(1 + eˣ), returning x for x > 20 as PyTorch does.
@@ -78,6 +81,7 @@ impl UnaryOp {
             UnaryOp::LeakyReluGrad(_) => "leaky_relu_grad",
             UnaryOp::GeluTanh => "gelu_tanh",
             UnaryOp::GeluErf => "gelu_erf",
+            UnaryOp::GeluErfGrad => "gelu_erf_grad",
             UnaryOp::Erf => "erf",
             UnaryOp::Softplus => "softplus",
             UnaryOp::Sign => "sign",

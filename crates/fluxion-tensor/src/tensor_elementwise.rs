@@ -105,6 +105,8 @@ impl Tensor {
         relu => UnaryOp::Relu;
         /// ½x(1 + erf(x/√2)), the exact GELU (PyTorch's default).
         gelu_erf => UnaryOp::GeluErf;
+        /// Φ(x) + xφ(x), the derivative of [`Tensor::gelu_erf`], in one pass.
+        gelu_erf_grad => UnaryOp::GeluErfGrad;
         /// erf x, the error function.
         erf => UnaryOp::Erf;
         /// ½x(1 + tanh(√(2/π)(x + 0.044715x³))), the tanh approximation of GELU.

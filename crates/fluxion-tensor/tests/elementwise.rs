@@ -85,6 +85,18 @@ fn unary_cases() -> Vec<UnaryCase> {
             6.0,
             8.0,
         ),
+        (
+            // Φ(x) + xφ(x).
+            "gelu_erf_grad",
+            |t| t.gelu_erf_grad(),
+            |x| {
+                let pdf = (-0.5 * x * x).exp() / (2.0 * std::f64::consts::PI).sqrt();
+                0.5 * (1.0 + libm::erf(x / std::f64::consts::SQRT_2)) + x * pdf
+            },
+            (-5.0, 5.0),
+            6.0,
+            8.0,
+        ),
         ("erf", |t| t.erf(), libm::erf, (-4.0, 4.0), 4.0, 8.0),
         (
             "gelu_tanh",

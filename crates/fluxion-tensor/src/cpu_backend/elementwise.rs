@@ -16,12 +16,18 @@ use crate::{BinaryOp, CmpOp, DType, Error, Layout, Result, UnaryOp, WithDType};
 pub(crate) trait CpuFloat: num_traits::Float + WithDType + Default {
     /// The error function.
     fn erf(self) -> Self;
+    /// eˣ as used inside fused activations: vectorisable for f32 (within 2 ulp), libm for f64.
+    fn exp_fused(self) -> Self;
 }
 
 impl CpuFloat for f32 {
     #[inline(always)]
     fn erf(self) -> Self {
-        libm::erff(self)
+        super::fast_math::erf_f32(self)
+    }
+    #[inline(always)]
+    fn exp_fused(self) -> Self {
+        super::fast_math::exp_f32(self)
     }
 }
 
@@ -29,6 +35,10 @@ impl CpuFloat for f64 {
     #[inline(always)]
     fn erf(self) -> Self {
         libm::erf(self)
+    }
+    #[inline(always)]
+    fn exp_fused(self) -> Self {
+        self.exp()
     }
 }
 
@@ -337,6 +347,14 @@ fn unary_float<T: CpuFloat>(v: &[T], l: &Layout, op: UnaryOp) -> Vec<T> {
         UnaryOp::GeluErf => {
             let r = c(std::f64::consts::FRAC_1_SQRT_2);
             map1(v, l, move |x| half * x * (one + (x * r).erf()))
+        }
+        UnaryOp::GeluErfGrad => {
+            let r = c(std::f64::consts::FRAC_1_SQRT_2);
+            let k = c(0.5 * std::f64::consts::FRAC_2_SQRT_PI * std::f64::consts::FRAC_1_SQRT_2);
+            let mhalf = c(-0.5);
+            map1(v, l, move |x| {
+                half * (one + (x * r).erf()) + x * k * (mhalf * x * x).exp_fused()
+            })
         }
         UnaryOp::Erf => map1(v, l, move |x| x.erf()),
         UnaryOp::Softplus => {

@@ -2,6 +2,7 @@
 //! gemm for products and rustfft/realfft for transforms.
 
 mod elementwise;
+mod fast_math;
 pub(crate) mod fft;
 mod fft_nd;
 mod index;
