@@ -13,6 +13,11 @@ use fluxion_operator::{Fno, FnoConfig};
 use fluxion_tensor::random::Generator;
 use fluxion_tensor::{DType, Device, Tensor};
 
+/// As the `fluxion` binary: mimalloc keeps freed blocks, glibc returns large ones to the OS and
+/// every step page-faults them back (docs/BENCHMARKS.md).
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn fno1d_train_step(c: &mut Criterion) {
     let dev = Device::Cpu;
     let (s, b) = (1024, 20);

@@ -12,6 +12,10 @@ use fluxion_operator::{SpectralConv, SpectralMethod};
 use fluxion_tensor::random::Generator;
 use fluxion_tensor::{DType, Device, Tensor};
 
+/// As the `fluxion` binary (docs/BENCHMARKS.md: glibc's malloc page-faults large blocks back).
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn case(
     c: &mut Criterion,
     name: &str,

@@ -53,11 +53,11 @@ pub enum WeightingConfig {
     },
     /// Relative loss balancing with random lookback (Bischof & Kraus 2021).
     Relobralo {
-        /// Memory α ∈ [0, 1] (paper: 0.999).
+        /// Memory α ∈ [0, 1] (0.999 by default).
         alpha: f64,
-        /// Expected lookback E[ρ] ∈ [0, 1] (paper: 0.999).
+        /// Expected lookback E[ρ] ∈ [0, 1] (0.999 by default).
         rho: f64,
-        /// Temperature T > 0 (paper: 0.1).
+        /// Temperature T > 0 (0.1 by default).
         temperature: f64,
     },
 }
@@ -71,7 +71,10 @@ impl WeightingConfig {
         }
     }
 
-    /// ReLoBRaLo with α = 0.999, E[ρ] = 0.999, T = 0.1.
+    /// ReLoBRaLo with α = 0.999, E[ρ] = 0.999, T = 0.1: the values of the widely used PyTorch
+    /// port of the authors' TensorFlow code (Khadrawi/ReLoBRaLo_PyTorch). For comparison: the
+    /// authors' `train.py` defaults are α = 0.999, ρ = 1 (no lookback), T = 1, chosen per task by
+    /// Bayesian optimisation; neuraloperator's `Relobralo` uses α = 0.95, E[ρ] = 0.99, τ = 1.
     pub fn relobralo() -> Self {
         WeightingConfig::Relobralo {
             alpha: 0.999,
