@@ -50,7 +50,14 @@ pub fn to_toml<T: Serialize>(config: &T) -> anyhow::Result<String> {
     toml::to_string_pretty(config).context("writing the configuration as TOML")
 }
 
-fn from_table<T: DeserializeOwned>(mut table: Table, overrides: &[String]) -> Result<T, String> {
+/// Applies `overrides` to `table` and deserialises the result (the step every loader ends with).
+///
+/// # Errors
+/// A bad override, an unknown key or a value of the wrong type, as a message naming it.
+pub(crate) fn from_table<T: DeserializeOwned>(
+    mut table: Table,
+    overrides: &[String],
+) -> Result<T, String> {
     for o in overrides {
         apply(&mut table, o)?;
     }

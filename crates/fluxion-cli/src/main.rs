@@ -10,6 +10,7 @@ mod inspect;
 mod node_cmd;
 mod output;
 mod pinn_cmd;
+mod plot;
 mod quickstart;
 
 use std::path::PathBuf;
@@ -44,8 +45,10 @@ enum Command {
     Info,
     /// Run the embedded default job: generate a small Burgers data set, train an FNO-1d, solve
     /// the PINN decay problem, train the Neural ODE spiral; one table, outputs and plots.
+    /// Exits 1 when a result misses its target.
     Quickstart {
-        /// Device to run on: cpu, cuda or cuda:N (default: a GPU when one is present).
+        /// Device to run on: cpu, cuda or cuda:N (default: the CPU; the CUDA backend does not
+        /// run these models yet).
         #[arg(long)]
         device: Option<DeviceLocation>,
         /// Seed for data, initialisation and sampling.

@@ -26,26 +26,6 @@ fn info_json_reports_cpu_and_cuda_sections() {
 }
 
 #[test]
-fn quickstart_passes_every_check() {
-    let out = fluxion(&["quickstart", "--json", "--seed", "3"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
-    let rows = v["rows"].as_array().unwrap();
-    assert!(rows.len() >= 5);
-    let checked = rows.iter().filter(|r| r["pass"].is_boolean()).count();
-    assert!(checked >= 4, "too few checked rows: {v}");
-    for r in rows {
-        assert_ne!(r["pass"], false, "{r}");
-        assert!(r["ours"].as_f64().unwrap().is_finite(), "{r}");
-    }
-    assert_eq!(v["failed"], 0);
-}
-
-#[test]
 fn absent_gpu_is_a_one_line_error() {
     let out = fluxion(&["quickstart", "--device", "cuda:7"]);
     assert!(!out.status.success());

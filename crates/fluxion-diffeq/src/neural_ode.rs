@@ -17,7 +17,18 @@ use crate::solve::solve;
 use crate::tableau::Method;
 
 /// How [`NeuralOde::loss_backward`] obtains parameter gradients.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum GradientMode {
     /// Backpropagate through every recorded solver operation (torchdiffeq's `odeint`).
     #[default]

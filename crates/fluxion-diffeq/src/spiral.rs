@@ -21,6 +21,8 @@ use fluxion_nn::optim::{RmsProp, RmsPropConfig};
 use fluxion_nn::{init, Activation, Mlp, Optimizer};
 use fluxion_tensor::random::Generator;
 use fluxion_tensor::{DType, Device, Tensor};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{invalid, Result};
 use crate::neural_ode::{GradientMode, NeuralOde};
@@ -32,7 +34,11 @@ use crate::tableau::Method;
 pub const SPIRAL_A: [[f64; 2]; 2] = [[-0.1, 2.0], [-2.0, -0.1]];
 
 /// Settings of the spiral demo; [`Default`] is the reference workload.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Serialises as a flat TOML/JSON table; a table may name only what differs from the
+/// defaults, and an unknown key is an error.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
 pub struct SpiralConfig {
     /// Number of points of the true trajectory (1000).
     pub data_size: usize,
@@ -46,16 +52,46 @@ pub struct SpiralConfig {
     pub iters: usize,
     /// RMSprop learning rate (1e-3).
     pub lr: f64,
-    /// Seed of the weights and of the batch sampler.
+    /// Seed of the weights and of the batch sampler (0).
     pub seed: u64,
-    /// Backprop through the solver or the adjoint.
+    /// How gradients are obtained: backpropagation through the solver's operations
+    /// (`backprop`, torchdiffeq's `odeint`) or the continuous adjoint (`adjoint`).
     pub mode: GradientMode,
-    /// Floating-point type of the model and the data (F64).
+    /// Floating-point type of the model and the data (`f64`).
+    #[serde(with = "float_dtype")]
+    #[schemars(schema_with = "float_dtype::schema")]
     pub dtype: DType,
     /// Relative tolerance of the training solves (1e-7, torchdiffeq's default).
     pub rtol: f64,
     /// Absolute tolerance of the training solves (1e-9, torchdiffeq's default).
     pub atol: f64,
+}
+
+/// Serde of a floating [`DType`] by its short name (`f32`, `f64`).
+mod float_dtype {
+    use fluxion_tensor::DType;
+    use serde::{de, Deserialize, Deserializer, Serializer};
+
+    const NAMES: [&str; 2] = ["f32", "f64"];
+
+    pub fn serialize<S: Serializer>(d: &DType, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(d.as_str())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DType, D::Error> {
+        let name = String::deserialize(d)?;
+        match name.parse::<DType>() {
+            Ok(dt @ (DType::F32 | DType::F64)) => Ok(dt),
+            _ => Err(de::Error::invalid_value(
+                de::Unexpected::Str(&name),
+                &"a floating dtype: f32 or f64",
+            )),
+        }
+    }
+
+    pub fn schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string", "enum": NAMES })
+    }
 }
 
 impl Default for SpiralConfig {
@@ -249,6 +285,9 @@ impl SpiralTrainer {
         if cfg.batch_time < 2 || cfg.batch_time >= cfg.data_size {
             return Err(invalid("batch_time", "needs 2 ≤ batch_time < data_size"));
         }
+        if cfg.batch_size == 0 {
+            return Err(invalid("batch_size", "needs at least one window"));
+        }
         let data = spiral_data(cfg)?;
         let model = spiral_model(cfg)?;
         let rms = RmsPropConfig {
@@ -300,6 +339,18 @@ impl SpiralTrainer {
 /// # Errors
 /// As [`SpiralTrainer::new`] and [`SpiralTrainer::step`].
 pub fn train_spiral(cfg: &SpiralConfig) -> Result<SpiralReport> {
+    train_spiral_observed(cfg, |_, _| {})
+}
+
+/// [`train_spiral`], calling `observe(iteration, batch_loss)` after every iteration (progress
+/// bars, logs).
+///
+/// # Errors
+/// As [`train_spiral`].
+pub fn train_spiral_observed(
+    cfg: &SpiralConfig,
+    mut observe: impl FnMut(usize, f64),
+) -> Result<SpiralReport> {
     let mut trainer = SpiralTrainer::new(cfg)?;
     let initial_l1 = trainer.trajectory_l1()?;
     let mut losses = Vec::with_capacity(cfg.iters);
@@ -309,7 +360,9 @@ pub fn train_spiral(cfg: &SpiralConfig) -> Result<SpiralReport> {
         if it == warmup {
             start = Instant::now();
         }
-        losses.push(trainer.step()?);
+        let loss = trainer.step()?;
+        observe(it, loss);
+        losses.push(loss);
     }
     let timed = (cfg.iters - warmup).max(1);
     let ms_per_iter = start.elapsed().as_secs_f64() * 1e3 / timed as f64;

@@ -17,6 +17,7 @@ use fluxion_data::generate::navier_stokes::NavierStokesConfig;
 use fluxion_data::generate::no_progress;
 use fluxion_data::WriteOptions;
 use fluxion_tensor::Device;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::data::{load_burgers, load_darcy, load_navier_stokes, OperatorData};
@@ -26,7 +27,7 @@ use crate::train::{
 use crate::{Error, Fno, FnoConfig, Result};
 
 /// Which settings: the paper's, or a few-minute CPU run of the same pipeline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Scale {
     /// Small data, few epochs: minutes on two CPU cores.
@@ -36,7 +37,7 @@ pub enum Scale {
 }
 
 /// The data of an experiment: what to read, and how to generate it when no file is given.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Problem {
     /// 1-D viscous Burgers, initial condition → solution at t = 1 (`fourier_1d.py`).
@@ -91,7 +92,7 @@ pub enum Problem {
 }
 
 /// A published test error to compare with.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Published {
     /// Mean relative L2 test error.
@@ -101,7 +102,7 @@ pub struct Published {
 }
 
 /// One experiment: data, model, training and the number to compare with.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FnoExperiment {
     /// Name (`burgers`, `darcy`, `navier-stokes`).

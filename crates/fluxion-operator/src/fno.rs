@@ -25,13 +25,14 @@ use fluxion_autodiff::Var;
 use fluxion_nn::{visit_child, Activation, Linear, Module};
 use fluxion_tensor::random::Generator;
 use fluxion_tensor::{DType, Device, Tensor};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::{Error, Result, SpectralConv};
 
 /// Settings of an [`Fno`]. Every field has a default (the paper's Burgers model, FNO-1d with
 /// 16 modes and width 64), so a TOML table names only what differs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct FnoConfig {
     /// Input channels of the data, without the grid features (default 1; Navier–Stokes FNO-2D: 10).
@@ -53,11 +54,15 @@ pub struct FnoConfig {
     /// Append the normalised coordinates `linspace(0, 1, n)` of every spatial axis as extra
     /// input channels (default true), so `fc0` is `Linear(in_channels + d, width)`.
     pub grid: bool,
-    /// The activation between layers (default `gelu`, exact erf form as `F.gelu`).
+    /// The activation between layers (default `gelu`, exact erf form as `F.gelu`; also `tanh`,
+    /// `relu`, `leaky_relu[:slope]`, `gelu_tanh`, `softplus`, `sin`, `sigmoid`, `silu`,
+    /// `identity`).
     #[serde(with = "display_fromstr")]
+    #[schemars(with = "String")]
     pub activation: Activation,
     /// Parameter dtype (default `f32`).
     #[serde(with = "display_fromstr")]
+    #[schemars(with = "String")]
     pub dtype: DType,
     /// Seed of the parameter initialisation (default 0).
     pub seed: u64,

@@ -26,6 +26,7 @@ use fluxion_data::loader::BatchSampler;
 use fluxion_nn::optim::{Adam, AdamConfig, LrScheduler, Optimizer, StepLr};
 use fluxion_nn::Module;
 use fluxion_tensor::{DType, Tensor};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub(crate) use checkpoint::write_atomic;
@@ -39,7 +40,7 @@ use crate::{Error, Fno, Result, VarNormalizer};
 use eval::mean_relative_l2;
 
 /// Which unit-Gaussian normalisation to fit on the training data (inputs and targets alike).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Normalization {
     /// None (Burgers, Navier–Stokes).
@@ -52,7 +53,7 @@ pub enum Normalization {
 }
 
 /// Settings of [`Trainer`]; defaults are `fourier_1d.py`'s.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct TrainConfig {
     /// Epochs (default 500).

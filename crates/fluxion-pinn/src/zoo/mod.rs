@@ -38,6 +38,7 @@ use std::path::PathBuf;
 
 use fluxion_nn::{Activation, Mlp, WeightInit};
 use fluxion_tensor::{DType, Device};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::condition::Target;
@@ -53,7 +54,7 @@ pub use burgers::{
 pub use heat::HEAT_ALPHA;
 
 /// A problem of the zoo.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ProblemKind {
     /// The tutorial ODE dy/dt + y = 0 with LeakyReLU and SGD.
@@ -82,7 +83,7 @@ impl ProblemKind {
 }
 
 /// How large a run is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Scale {
     /// About a minute on a laptop CPU (tests, CI).
@@ -92,7 +93,7 @@ pub enum Scale {
 }
 
 /// Floating-point precision of the network and the points.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Precision {
     /// 32-bit.
@@ -112,7 +113,7 @@ impl Precision {
 }
 
 /// Hidden-layer activation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ActivationKind {
     /// tanh.
@@ -143,7 +144,7 @@ impl ActivationKind {
 }
 
 /// Weight initialisation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum InitKind {
     /// PyTorch's `nn.Linear` default.
@@ -165,7 +166,7 @@ impl InitKind {
 }
 
 /// How the residual's collocation points are drawn.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SamplerKind {
     /// A fixed grid.
@@ -181,7 +182,7 @@ pub enum SamplerKind {
 }
 
 /// The first-order optimizer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OptimizerKind {
     /// Adam with β = (0.9, 0.999), ε = 1e-8.
@@ -195,7 +196,7 @@ pub enum OptimizerKind {
 /// Every field is required in a TOML file (unknown keys are errors); start from
 /// [`PinnExperiment::defaults`] — `fluxion reproduce` writes the one it used as
 /// `config.toml`. Counts of 0 switch a feature off where the field says so.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PinnExperiment {
     /// The zoo problem.

@@ -19,15 +19,9 @@ pub(crate) fn exp_f32(x: f32) -> f32 {
     const LN2_LO: f32 = -2.121_944_400_546_905_827_679e-4;
     // 1.5·2²³: adding and subtracting it rounds |t| < 2²² to the nearest integer.
     const ROUND: f32 = 12_582_912.0;
-    // Comparisons are false for NaN, so NaN passes through the clamp and the polynomial.
+    // `clamp` keeps NaN, which then passes through the polynomial.
     // Beyond the clamp eˣ is 0 or +∞ in f32, which the scaling below produces by itself.
-    let xc = if x > 89.0 {
-        89.0
-    } else if x < -104.0 {
-        -104.0
-    } else {
-        x
-    };
+    let xc = x.clamp(-104.0, 89.0);
     let n = (xc * LOG2E + ROUND) - ROUND;
     let r = xc - n * LN2_HI - n * LN2_LO;
     let p = 1.987_569_150_0e-4_f32;
@@ -53,13 +47,7 @@ pub(crate) fn exp_f32(x: f32) -> f32 {
 #[inline(always)]
 pub(crate) fn erf_f32(x: f32) -> f32 {
     let x = x as f64;
-    let xc = if x > 4.0 {
-        4.0
-    } else if x < -4.0 {
-        -4.0
-    } else {
-        x
-    };
+    let xc = x.clamp(-4.0, 4.0);
     let x2 = xc * xc;
     let p = -2.726_142_258_013_06e-10;
     let p = p * x2 + 2.770_681_424_959_02e-8;
