@@ -146,22 +146,6 @@ pub(crate) fn matmul_backward(
     g: &Var,
     needs: &[bool],
 ) -> Result<Vec<Option<Var>>> {
-    if needs[0] && needs[1] {
-        // The two products are independent: run them side by side. Recording mode is
-        // thread-local, so each side takes this thread's.
-        let mode = crate::is_grad_enabled();
-        let (ga, gb) = rayon::join(
-            || {
-                let _m = crate::GradModeGuard::set(mode);
-                g.matmul(&b.t()?)
-            },
-            || {
-                let _m = crate::GradModeGuard::set(mode);
-                a.t()?.matmul(g)
-            },
-        );
-        return Ok(vec![Some(ga?), Some(gb?)]);
-    }
     let ga = if needs[0] {
         Some(g.matmul(&b.t()?)?)
     } else {
