@@ -65,7 +65,7 @@ impl Var {
 fn bin_weights(like: &Tensor, n: usize, bins: usize, pair: f64) -> Result<Tensor> {
     let w: Vec<f64> = (0..bins)
         .map(|k| {
-            if k == 0 || (n % 2 == 0 && k == n / 2) {
+            if k == 0 || (n.is_multiple_of(2) && k == n / 2) {
                 1.0
             } else {
                 pair

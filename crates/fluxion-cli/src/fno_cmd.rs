@@ -25,6 +25,7 @@ pub fn train(
     resume: bool,
     data: Option<PathBuf>,
     json: bool,
+    quiet: bool,
 ) -> anyhow::Result<()> {
     let exp: FnoExperiment = config::load(config, set)?;
     let label = format!("fno-{}", exp.name);
@@ -37,6 +38,7 @@ pub fn train(
         resume,
         DeviceLocation::Cpu,
         json,
+        quiet,
         !set.is_empty(),
     )
 }
@@ -70,6 +72,7 @@ pub fn reproduce(req: ReproduceRequest) -> anyhow::Result<()> {
         req.resume,
         req.device,
         req.json,
+        req.quiet,
         !req.set.is_empty(),
     )
 }
@@ -99,8 +102,11 @@ fn run(
     resume: bool,
     location: DeviceLocation,
     as_json: bool,
+    quiet: bool,
     overridden: bool,
 ) -> anyhow::Result<()> {
+    // Progress and commentary go to stderr unless the caller asked for JSON or quiet.
+    let silent = as_json || quiet;
     if let Some(d) = data {
         if !d.is_file() {
             return Err(UsageError(format!("--data {}: no such file", d.display())).into());
@@ -111,13 +117,13 @@ fn run(
         .with_context(|| format!("cannot create output directory {}", out.display()))?;
     let config_path = out.join("config.toml");
     output::write_atomic(&config_path, config::to_toml(exp)?.as_bytes())?;
-    if data.is_none() && !as_json {
+    if data.is_none() && !silent {
         eprintln!(
             "no --data given: generating the data set into {} (reused on later runs)",
             out.join("data").display()
         );
     }
-    let bar = progress_bar(as_json);
+    let bar = progress_bar(silent);
     let mut last_epoch = String::new();
     let mut observer = |e: &TrainEvent| {
         bar.set_length((e.epochs * e.batches) as u64);

@@ -318,12 +318,14 @@ fn main() -> ExitCode {
             resume,
             data,
         } => match model {
-            TrainModel::Fno => fno_cmd::train(&config, &set, out, resume, data, cli.json),
+            TrainModel::Fno => {
+                fno_cmd::train(&config, &set, out, resume, data, cli.json, cli.quiet)
+            }
             TrainModel::Pinn if data.is_some() => Err(UsageError(
                 "--data: PINN problems sample their own points; it applies to `train fno`".into(),
             )
             .into()),
-            TrainModel::Pinn => pinn_cmd::train(&config, &set, out, resume, cli.json),
+            TrainModel::Pinn => pinn_cmd::train(&config, &set, out, resume, cli.json, cli.quiet),
         },
         Command::Reproduce {
             experiment,

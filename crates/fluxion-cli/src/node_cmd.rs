@@ -125,7 +125,7 @@ fn run(
         observer_bar.inc(1);
         observer_bar.set_message(format!("batch L1 {loss:.3e}"));
         let done = it as u64 + 1;
-        if log_lines && done % every == 0 {
+        if log_lines && done.is_multiple_of(every) {
             eprintln!(
                 "[{:.0} s] iteration {done}/{total} batch L1 {loss:.6e}",
                 clock.elapsed().as_secs_f64()

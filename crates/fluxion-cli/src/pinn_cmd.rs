@@ -22,6 +22,7 @@ pub fn train(
     out: Option<PathBuf>,
     resume: bool,
     json: bool,
+    quiet: bool,
 ) -> anyhow::Result<()> {
     let exp: PinnExperiment = config::load(config, set)?;
     let label = format!("pinn-{}", exp.problem.name().replace('_', "-"));
@@ -36,6 +37,7 @@ pub fn train(
         resume,
         DeviceLocation::Cpu,
         json,
+        quiet,
         overridden,
     )
 }
@@ -70,7 +72,7 @@ pub fn reproduce(req: ReproduceRequest) -> anyhow::Result<()> {
         .unwrap_or_else(|| PathBuf::from(format!("outputs/{label}-{}", scale_name(scale))));
     let overridden = !req.set.is_empty();
     run(
-        exp, label, &out, req.resume, req.device, req.json, overridden,
+        exp, label, &out, req.resume, req.device, req.json, req.quiet, overridden,
     )
 }
 
@@ -104,8 +106,11 @@ fn run(
     resume: bool,
     location: DeviceLocation,
     as_json: bool,
+    quiet: bool,
     overridden: bool,
 ) -> anyhow::Result<()> {
+    // Progress and commentary go to stderr unless the caller asked for JSON or quiet.
+    let silent = as_json || quiet;
     exp.validate()
         .map_err(|e| UsageError(format!("invalid configuration: {e}")))?;
     let device = Device::new(location).with_context(|| format!("cannot open device {location}"))?;
@@ -120,10 +125,10 @@ fn run(
     let lbfgs_steps = zoo.train.lbfgs.map_or(0, |l| l.steps as u64);
     let total = zoo.train.epochs as u64 + lbfgs_steps;
     let (trainer, reference) = zoo.into_trainer()?;
-    let bar = progress_bar(total, as_json);
+    let bar = progress_bar(total, silent);
     let observer_bar = bar.clone();
     // Off a terminal (a log file) a plain line every 1% of the steps stands in for the bar.
-    let log_lines = !as_json && !std::io::stderr().is_terminal();
+    let log_lines = !silent && !std::io::stderr().is_terminal();
     let every = (total / 100).max(1);
     let (mut done, clock) = (0u64, Instant::now());
     let mut trainer = trainer.with_observer(move |r: &EpochRecord| {
@@ -150,7 +155,7 @@ fn run(
                 .resume(&ckpt_dir)
                 .with_context(|| format!("cannot resume from {}", ckpt_dir.display()))?;
             bar.set_position(trainer.epoch());
-        } else if !as_json {
+        } else if !silent {
             eprintln!(
                 "note: no checkpoint under {}; starting from scratch",
                 ckpt_dir.display()

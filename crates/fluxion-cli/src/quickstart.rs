@@ -504,7 +504,7 @@ fn pinn_decay(
     let observer_bar = bar.clone();
     let mut trainer = trainer.with_observer(move |r: &EpochRecord| {
         observer_bar.inc(1);
-        if r.epoch % 50 == 0 {
+        if r.epoch.is_multiple_of(50) {
             observer_bar.set_message(format!("loss {:.3e}", r.loss));
         }
     });

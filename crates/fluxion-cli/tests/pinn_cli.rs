@@ -125,3 +125,23 @@ fn cuda_without_a_gpu_is_a_one_line_error() {
     assert!(err.contains("CUDA"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
 }
+
+#[test]
+fn quiet_prints_only_the_result() {
+    let dir = TempDir::new("quiet");
+    let out_dir = dir.path("run");
+    let out = fluxion(&[
+        "reproduce",
+        "pinn-decay",
+        "--quiet",
+        "--out",
+        &out_dir,
+        "--set",
+        "epochs=50",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Off a terminal the trainer would log a line per 1 % of the steps; --quiet drops them.
+    assert!(out.stderr.is_empty(), "stderr under --quiet: {}", stderr(&out));
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains("pinn-decay"), "the result table is still printed: {table}");
+}

@@ -122,7 +122,7 @@ impl Hdf5Writer {
         let ds = self.file().dataset(key).map_err(|e| self.at(key, e))?;
         let shape = ds.shape();
         let per: usize = shape.iter().skip(1).product();
-        if shape.is_empty() || per == 0 || values.len() % per != 0 {
+        if shape.is_empty() || per == 0 || !values.len().is_multiple_of(per) {
             return Err(Error::invalid(format!(
                 "{}: `{key}` has shape {shape:?}; {} values are not whole rows",
                 self.target.display(),

@@ -396,7 +396,7 @@ fn check_fit(model: &Fno, data: &OperatorData, config: &TrainConfig) -> Result<(
     let ok_x = xd.len() == d + 2 && xd[d + 1] == c.in_channels;
     let ok_y = match config.rollout {
         None => yc == c.out_channels,
-        Some(step) => c.out_channels == step && step <= c.in_channels && yc % step == 0,
+        Some(step) => c.out_channels == step && step <= c.in_channels && yc.is_multiple_of(step),
     };
     if ok_x && ok_y {
         return Ok(());

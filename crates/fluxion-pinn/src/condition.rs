@@ -165,7 +165,7 @@ impl Condition {
     /// [`Error::InvalidArgument`] for no points, or values that do not make whole rows.
     pub fn data(name: &str, points: PointSet, values: Vec<f64>) -> Result<Condition> {
         let n = points.len();
-        if n == 0 || values.len() % n != 0 || values.is_empty() {
+        if n == 0 || !values.len().is_multiple_of(n) || values.is_empty() {
             return Err(Error::invalid(
                 "Condition::data",
                 format!("{} values for {n} points", values.len()),

@@ -41,7 +41,7 @@ impl PointSet {
     /// [`Error::InvalidArgument`] for `dim` 0, a length that is not a multiple of `dim`, a
     /// non-finite coordinate or normals of another length.
     pub fn new(dim: usize, coords: Vec<f64>, normals: Option<Vec<f64>>) -> Result<PointSet> {
-        if dim == 0 || coords.len() % dim != 0 {
+        if dim == 0 || !coords.len().is_multiple_of(dim) {
             return Err(Error::invalid(
                 "PointSet::new",
                 format!("{} coordinates do not make rows of {dim}", coords.len()),

@@ -335,11 +335,12 @@ impl<M: Module> PinnTrainer<M> {
         };
         self.after_step(&record)?;
         let e = self.epoch;
-        if self.config.checkpoint_every > 0 && e % self.config.checkpoint_every as u64 == 0 {
+        if self.config.checkpoint_every > 0 && e.is_multiple_of(self.config.checkpoint_every as u64)
+        {
             self.save_checkpoint(Phase::Adam)?;
         }
         if let Some(r) = self.config.refinement.clone() {
-            if e % r.every() as u64 == 0 {
+            if e.is_multiple_of(r.every() as u64) {
                 self.refine(&r, e)?;
             }
         }

@@ -207,7 +207,7 @@ impl LossWeighting {
 
     /// Whether step `step` needs per-term gradient statistics ([`LossWeighting::update_gradients`]).
     pub fn needs_gradients(&self, step: u64) -> bool {
-        matches!(self.config, WeightingConfig::Annealing { every, .. } if step % every as u64 == 0)
+        matches!(self.config, WeightingConfig::Annealing { every, .. } if step.is_multiple_of(every as u64))
     }
 
     /// Annealing update from each term's (max|∇L|, mean|∇L|) (Wang et al. 2021, Alg. 1).

@@ -61,7 +61,7 @@ fn hermitian(c: &[f64], n: usize) -> Vec<Complex64> {
     let mut full = vec![Complex64::new(0.0, 0.0); n];
     for k in 0..=n / 2 {
         let mut x = bin(k);
-        if k == 0 || (n % 2 == 0 && k == n / 2) {
+        if k == 0 || (n.is_multiple_of(2) && k == n / 2) {
             x.im = 0.0;
         }
         full[k] = x;

@@ -93,7 +93,7 @@ impl RealFft1 {
     /// the Nyquist index are ignored).
     pub(crate) fn inverse(&self, spec: &mut [Complex64], out: &mut [f64]) {
         spec[0].im = 0.0;
-        if self.n % 2 == 0 {
+        if self.n.is_multiple_of(2) {
             spec[self.n / 2].im = 0.0;
         }
         self.c2r

@@ -226,7 +226,7 @@ impl NavierStokes2d {
         );
         let fft = Rfft2::new(s);
         let nk = fft.nk;
-        let nyq = |i: usize| s % 2 == 0 && i == s / 2;
+        let nyq = |i: usize| s.is_multiple_of(2) && i == s / 2;
         let kx: Vec<f64> = (0..s)
             .map(|i| if nyq(i) { 0.0 } else { TAU * freq(i, s) })
             .collect();
@@ -427,7 +427,7 @@ impl NavierStokesConfig {
     fn check(&self) -> Result<()> {
         let ok = self.s >= 4
             && self.s_out >= 1
-            && self.s % self.s_out == 0
+            && self.s.is_multiple_of(self.s_out)
             && self.dt > 0.0
             && self.t_final > 0.0
             && self.nu >= 0.0

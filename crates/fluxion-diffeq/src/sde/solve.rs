@@ -123,7 +123,7 @@ where
         }
     }
     let n = y0.n_components();
-    if paths == 0 || m == 0 || n % paths != 0 {
+    if paths == 0 || m == 0 || !n.is_multiple_of(paths) {
         return Err(invalid(
             "y0",
             format!(

@@ -59,7 +59,7 @@ impl SdeState for Vec<f64> {
 
     #[inline]
     fn mul_noise(out: &mut Self, v: &Self, w: &Self) -> Result<()> {
-        if w.is_empty() || v.len() % w.len() != 0 || out.len() != v.len() {
+        if w.is_empty() || !v.len().is_multiple_of(w.len()) || out.len() != v.len() {
             return Err(invalid(
                 "noise",
                 format!(

@@ -103,7 +103,7 @@ fn complex_plan<T: FftFloat>(n: usize, direction: FftDirection) -> Arc<dyn Fft<T
 /// If `x.len()` is odd (internal invariant: callers pass interleaved complex data).
 fn as_complex<T>(x: &[T]) -> &[Complex<T>] {
     assert!(
-        x.len() % 2 == 0,
+        x.len().is_multiple_of(2),
         "interleaved complex slice of odd length {}",
         x.len()
     );
@@ -119,7 +119,7 @@ fn as_complex<T>(x: &[T]) -> &[Complex<T>] {
 /// If `x.len()` is odd (internal invariant: callers pass interleaved complex data).
 fn as_complex_mut<T>(x: &mut [T]) -> &mut [Complex<T>] {
     assert!(
-        x.len() % 2 == 0,
+        x.len().is_multiple_of(2),
         "interleaved complex slice of odd length {}",
         x.len()
     );
@@ -237,7 +237,7 @@ pub(crate) fn rfft_rows<T: FftFloat>(x: &[T], n: usize, scale: T) -> Vec<T> {
         return Vec::new();
     }
     assert!(
-        n > 0 && x.len() % n == 0,
+        n > 0 && x.len().is_multiple_of(n),
         "rfft_rows: len {} is not [batch, {n}]",
         x.len()
     );
@@ -283,7 +283,7 @@ pub(crate) fn irfft_rows<T: FftFloat>(x: &[T], m: usize, n: usize, scale: T) -> 
         return Vec::new();
     }
     assert!(
-        m > 0 && x.len() % (2 * m) == 0,
+        m > 0 && x.len().is_multiple_of(2 * m),
         "irfft_rows: len {} is not [batch, {m}, 2]",
         x.len()
     );
@@ -303,7 +303,7 @@ pub(crate) fn irfft_rows<T: FftFloat>(x: &[T], m: usize, n: usize, scale: T) -> 
             spectrum[keep..].fill(zero);
             // realfft reports (and we must not propagate) non-zero DC/Nyquist imaginary parts.
             spectrum[0].im = T::zero();
-            if n % 2 == 0 {
+            if n.is_multiple_of(2) {
                 spectrum[bins - 1].im = T::zero();
             }
             plan.process_with_scratch(spectrum, o_row, scratch)

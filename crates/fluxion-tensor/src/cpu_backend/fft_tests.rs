@@ -124,7 +124,7 @@ fn hermitian(bins: &[Complex<f64>], n: usize) -> Vec<Complex<f64>> {
     let mut half: Vec<_> = bins.iter().copied().take(h).collect();
     half.resize(h, Complex::new(0.0, 0.0));
     half[0].im = 0.0;
-    if n % 2 == 0 {
+    if n.is_multiple_of(2) {
         half[h - 1].im = 0.0;
     }
     (0..n)
