@@ -3,15 +3,13 @@
 //! every epoch and `report.json` in the output directory, and one result table with the
 //! published numbers beside ours.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::Context;
 use fluxion_device::{Device, DeviceLocation};
 use fluxion_operator::experiment::{self, FnoExperiment, Scale as FnoScale};
 use fluxion_operator::train::TrainEvent;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
 
 use crate::{config, output, Experiment, ReproduceRequest, Scale, UsageError};
@@ -77,22 +75,6 @@ pub fn reproduce(req: ReproduceRequest) -> anyhow::Result<()> {
     )
 }
 
-/// A bar over all batches of the run with loss, throughput and ETA, on stderr; hidden under
-/// `--json` or when stderr is not a terminal.
-fn progress_bar(hidden: bool) -> ProgressBar {
-    if hidden || !std::io::stderr().is_terminal() {
-        return ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
-    }
-    let bar = ProgressBar::new(0);
-    let style = ProgressStyle::with_template(
-        "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} batches (ETA {eta}) {msg}",
-    )
-    .expect("the template is valid");
-    bar.set_style(style);
-    bar.enable_steady_tick(Duration::from_millis(200));
-    bar
-}
-
 #[allow(clippy::too_many_arguments)]
 fn run(
     exp: &FnoExperiment,
@@ -123,7 +105,7 @@ fn run(
             out.join("data").display()
         );
     }
-    let bar = progress_bar(silent);
+    let bar = crate::output::progress_bar(None, "batches", silent);
     let mut last_epoch = String::new();
     let mut observer = |e: &TrainEvent| {
         bar.set_length((e.epochs * e.batches) as u64);

@@ -9,12 +9,11 @@
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::Context;
 use fluxion_device::DeviceLocation;
 use fluxion_diffeq::spiral::{train_spiral_observed, SpiralConfig};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
 
 use crate::{config, output, ReproduceRequest, Scale, UsageError};
@@ -85,22 +84,6 @@ pub fn reproduce(req: ReproduceRequest) -> anyhow::Result<()> {
     )
 }
 
-/// A bar over the iterations with the batch loss, rate and ETA on stderr; hidden under
-/// `--json`/`--quiet` or off a terminal.
-fn progress_bar(total: u64, hidden: bool) -> ProgressBar {
-    if hidden || !std::io::stderr().is_terminal() {
-        return ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
-    }
-    let bar = ProgressBar::new(total);
-    let style = ProgressStyle::with_template(
-        "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} iterations ({per_sec}, ETA {eta}) {msg}",
-    )
-    .expect("the template is valid");
-    bar.set_style(style);
-    bar.enable_steady_tick(Duration::from_millis(200));
-    bar
-}
-
 /// Trains, writes `config.toml` and `report.json` into `out` and prints the result.
 fn run(
     cfg: &SpiralConfig,
@@ -115,7 +98,7 @@ fn run(
     let config_path = out.join("config.toml");
     output::write_atomic(&config_path, config::to_toml(cfg)?.as_bytes())?;
     let total = cfg.iters as u64;
-    let bar = progress_bar(total, as_json || quiet);
+    let bar = crate::output::progress_bar(Some(total), "iterations", as_json || quiet);
     // Off a terminal (a log file) a plain line every 10% of the iterations stands in for the bar.
     let log_lines = !as_json && !quiet && !std::io::stderr().is_terminal();
     let every = (total / 10).max(1);

@@ -32,3 +32,21 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("cannot rename onto {}", path.display()))
 }
+
+/// A progress bar on stderr counting `unit` (steps, batches, …) with rate and ETA, or a hidden
+/// one when `hidden` (`--json`, `--quiet`) or when stderr is not a terminal. `total` may be set
+/// later with `set_length`.
+pub fn progress_bar(total: Option<u64>, unit: &str, hidden: bool) -> indicatif::ProgressBar {
+    use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+    use std::io::IsTerminal;
+    if hidden || !std::io::stderr().is_terminal() {
+        return ProgressBar::with_draw_target(total, ProgressDrawTarget::hidden());
+    }
+    let bar = ProgressBar::new(total.unwrap_or(0));
+    let template = format!(
+        "{{spinner}} [{{elapsed_precise}}] {{wide_bar}} {{pos}}/{{len}} {unit} ({{per_sec}}, ETA {{eta}}) {{msg}}"
+    );
+    bar.set_style(ProgressStyle::with_template(&template).expect("the template is valid"));
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar
+}

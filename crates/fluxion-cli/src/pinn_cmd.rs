@@ -4,13 +4,12 @@
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::Context;
 use fluxion_device::{Device, DeviceLocation};
 use fluxion_pinn::zoo::{PinnExperiment, ProblemKind, Scale as ZooScale};
 use fluxion_pinn::{latest_checkpoint, EpochRecord, Phase};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
 
 use crate::{config, Experiment, ReproduceRequest, Scale, UsageError};
@@ -83,21 +82,6 @@ fn scale_name(s: ZooScale) -> &'static str {
     }
 }
 
-/// A progress bar with rate and ETA on stderr, hidden under `--json` or off a terminal.
-fn progress_bar(total: u64, hidden: bool) -> ProgressBar {
-    if hidden || !std::io::stderr().is_terminal() {
-        return ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
-    }
-    let bar = ProgressBar::new(total);
-    let style = ProgressStyle::with_template(
-        "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} steps ({per_sec}, ETA {eta}) {msg}",
-    )
-    .expect("the template is valid");
-    bar.set_style(style);
-    bar.enable_steady_tick(Duration::from_millis(200));
-    bar
-}
-
 /// Trains, evaluates, writes `config.toml` and `report.json` into `out` and prints the result.
 fn run(
     exp: PinnExperiment,
@@ -125,7 +109,7 @@ fn run(
     let lbfgs_steps = zoo.train.lbfgs.map_or(0, |l| l.steps as u64);
     let total = zoo.train.epochs as u64 + lbfgs_steps;
     let (trainer, reference) = zoo.into_trainer()?;
-    let bar = progress_bar(total, silent);
+    let bar = crate::output::progress_bar(Some(total), "steps", silent);
     let observer_bar = bar.clone();
     // Off a terminal (a log file) a plain line every 1% of the steps stands in for the bar.
     let log_lines = !silent && !std::io::stderr().is_terminal();

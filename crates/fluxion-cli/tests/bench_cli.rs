@@ -1,16 +1,11 @@
 //! End-to-end tests of `fluxion bench` at tiny sizes: the rows, units and columns of the JSON
 //! document, the suite filter and the refusal of an absent GPU. No timing is asserted.
 
-use std::process::{Command, Output};
+mod common;
+
+use common::*;
 
 use serde_json::Value;
-
-fn fluxion(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fluxion"))
-        .args(args)
-        .output()
-        .expect("the fluxion binary runs")
-}
 
 /// Runs `bench --size tiny --json --quiet` with `extra` and parses the document.
 fn bench_json(extra: &[&str]) -> Value {

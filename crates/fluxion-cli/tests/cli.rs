@@ -1,13 +1,8 @@
 //! End-to-end tests of the `fluxion` binary.
 
-use std::process::Command;
+mod common;
 
-fn fluxion(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_fluxion"))
-        .args(args)
-        .output()
-        .expect("the fluxion binary runs")
-}
+use common::*;
 
 #[test]
 fn info_json_reports_cpu_and_cuda_sections() {
@@ -42,28 +37,6 @@ fn bad_device_string_is_rejected() {
     assert!(err.contains("cannot parse device \"tpu\""), "{err}");
 }
 
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(std::path::PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("fluxion-cli-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        Self(dir)
-    }
-
-    fn file(&self, name: &str) -> String {
-        self.0.join(name).to_str().expect("utf-8 path").to_string()
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 fn json_ok(out: &std::process::Output) -> serde_json::Value {
     assert!(
         out.status.success(),
@@ -92,7 +65,7 @@ fn shape_of(report: &serde_json::Value, key: &str) -> Vec<u64> {
 #[test]
 fn generate_advection_then_inspect() {
     let dir = TempDir::new("advection");
-    let path = dir.file("adv.h5");
+    let path = dir.path("adv.h5");
     let args = [
         "generate",
         "advection",
@@ -148,7 +121,7 @@ fn generate_advection_then_inspect() {
 #[test]
 fn generate_darcy_then_inspect() {
     let dir = TempDir::new("darcy");
-    let path = dir.file("darcy.h5");
+    let path = dir.path("darcy.h5");
     let args = [
         "generate",
         "darcy",
@@ -192,7 +165,7 @@ fn generate_darcy_then_inspect() {
 #[test]
 fn unknown_param_key_is_a_usage_error() {
     let dir = TempDir::new("badparam");
-    let path = dir.file("x.h5");
+    let path = dir.path("x.h5");
     let out = fluxion(&[
         "generate",
         "advection",
@@ -214,7 +187,7 @@ fn unknown_param_key_is_a_usage_error() {
 #[test]
 fn inspect_of_a_missing_file_names_it() {
     let dir = TempDir::new("missing");
-    let path = dir.file("nope.h5");
+    let path = dir.path("nope.h5");
     let out = fluxion(&["data", "inspect", &path]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -225,7 +198,7 @@ fn inspect_of_a_missing_file_names_it() {
 #[test]
 fn generate_navier_stokes_then_inspect() {
     let dir = TempDir::new("ns");
-    let path = dir.file("ns.h5");
+    let path = dir.path("ns.h5");
     // Stored at 16², solved at 32², two snapshots after w0 over t = 0.02 with dt = 1e-3.
     let args = [
         "generate",

@@ -3,8 +3,9 @@
 //! accepts. (That the text parses back to exactly the built-in defaults is checked in-process
 //! by the unit tests of `config_show.rs`.)
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
+
+use common::*;
 
 const EXPERIMENTS: [&str; 6] = [
     "fno-burgers",
@@ -14,44 +15,6 @@ const EXPERIMENTS: [&str; 6] = [
     "pinn-burgers",
     "node-spiral",
 ];
-
-fn fluxion(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fluxion"))
-        .args(args)
-        .output()
-        .expect("the fluxion binary runs")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8(out.stdout.clone()).expect("UTF-8 output")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let dir =
-            std::env::temp_dir().join(format!("fluxion-config-show-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        Self(dir)
-    }
-
-    fn path(&self, name: &str) -> String {
-        self.0.join(name).to_str().expect("utf-8 path").to_string()
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// Whether `line` sets a key (`key = …` at the start of the line) or opens a table.
 fn is_key_or_header(line: &str) -> bool {

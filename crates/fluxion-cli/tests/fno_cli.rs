@@ -2,48 +2,9 @@
 //! `fluxion train fno --data` (evaluation on the held-out samples is part of every run), and a run
 //! interrupted after half its epochs and resumed ends exactly where an uninterrupted one does.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
 
-fn fluxion(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fluxion"))
-        .args(args)
-        .output()
-        .expect("the fluxion binary runs")
-}
-
-fn ok(out: Output) -> Output {
-    assert!(
-        out.status.success(),
-        "exit {:?}: {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let dir =
-            std::env::temp_dir().join(format!("fluxion-fno-cli-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        Self(dir)
-    }
-
-    fn path(&self, name: &str) -> String {
-        self.0.join(name).to_str().expect("utf-8 path").to_string()
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use common::*;
 
 /// `train fno` on `data` with a small model; returns the report.
 fn train(config: &str, data: &str, out: &str, epochs: usize, resume: bool) -> serde_json::Value {

@@ -1,40 +1,8 @@
 //! End-to-end tests of `fluxion reproduce node-spiral`.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
 
-fn fluxion(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fluxion"))
-        .args(args)
-        .output()
-        .expect("the fluxion binary runs")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("fluxion-node-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        Self(dir)
-    }
-
-    fn path(&self, name: &str) -> String {
-        self.0.join(name).to_str().expect("utf-8 path").to_string()
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use common::*;
 
 /// The keys and values of a TOML text, comments and layout aside.
 fn toml_table(text: &str) -> toml::Table {

@@ -1,40 +1,10 @@
 //! End-to-end tests of `fluxion reproduce pinn-*` and `fluxion train pinn`.
 
+mod common;
+
+use common::*;
+
 use std::path::PathBuf;
-use std::process::Command;
-
-fn fluxion(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_fluxion"))
-        .args(args)
-        .output()
-        .expect("the fluxion binary runs")
-}
-
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("fluxion-pinn-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        Self(dir)
-    }
-
-    fn path(&self, name: &str) -> String {
-        self.0.join(name).to_str().expect("utf-8 path").to_string()
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn stderr(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 #[test]
 fn reproduce_pinn_decay_smoke_writes_config_and_report() {
@@ -141,7 +111,14 @@ fn quiet_prints_only_the_result() {
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     // Off a terminal the trainer would log a line per 1 % of the steps; --quiet drops them.
-    assert!(out.stderr.is_empty(), "stderr under --quiet: {}", stderr(&out));
+    assert!(
+        out.stderr.is_empty(),
+        "stderr under --quiet: {}",
+        stderr(&out)
+    );
     let table = String::from_utf8_lossy(&out.stdout);
-    assert!(table.contains("pinn-decay"), "the result table is still printed: {table}");
+    assert!(
+        table.contains("pinn-decay"),
+        "the result table is still printed: {table}"
+    );
 }

@@ -1,36 +1,10 @@
 //! `fluxion quickstart` end to end, at the `tiny` size (seconds in a debug build).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn fluxion(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fluxion"))
-        .args(args)
-        .output()
-        .expect("the fluxion binary runs")
-}
+use common::*;
 
-/// A fresh directory under the system's temporary directory, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let dir =
-            std::env::temp_dir().join(format!("fluxion-quickstart-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        TempDir(dir)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use std::path::Path;
 
 /// A PNG file: the 8-byte signature, an IHDR chunk with a non-empty image, and more than a
 /// blank canvas's worth of bytes.
@@ -87,7 +61,7 @@ fn run_tiny(out: &Path, seed: &str) -> serde_json::Value {
 #[test]
 fn tiny_quickstart_reports_four_tasks_and_writes_plots() {
     let dir = TempDir::new("tiny");
-    let v = run_tiny(dir.path(), "0");
+    let v = run_tiny(dir.dir(), "0");
 
     let rows = v["rows"].as_array().expect("rows");
     let tasks: Vec<&str> = rows.iter().map(|r| r["task"].as_str().unwrap()).collect();
@@ -109,13 +83,13 @@ fn tiny_quickstart_reports_four_tasks_and_writes_plots() {
     assert_eq!(checked, 3, "{v}");
     assert_eq!(v["failed"], 0, "{v}");
     assert_eq!(v["device"], "cpu");
-    assert_eq!(v["out"], dir.path().to_str().unwrap());
+    assert_eq!(v["out"], dir.dir().to_str().unwrap());
 
-    let report = dir.path().join("report.json");
+    let report = dir.dir().join("report.json");
     let on_disk: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&report).expect("report.json")).expect("JSON");
     assert_eq!(on_disk["rows"], v["rows"]);
-    assert!(dir.path().join("burgers.h5").is_file());
+    assert!(dir.dir().join("burgers.h5").is_file());
     let plots = v["plots"].as_array().expect("plots");
     assert!(plots.len() >= 4, "{v}");
     for name in [
@@ -134,7 +108,7 @@ fn tiny_quickstart_reports_four_tasks_and_writes_plots() {
     }
 
     // Same seed, same numbers (the run above reused nothing: the data are regenerated).
-    let again = run_tiny(dir.path(), "0");
+    let again = run_tiny(dir.dir(), "0");
     for (a, b) in rows.iter().zip(again["rows"].as_array().unwrap()) {
         assert_eq!(a["ours"], b["ours"], "{a} vs {b}");
     }
@@ -150,7 +124,7 @@ fn missing_gpu_is_a_usage_error_on_one_line() {
         "--device",
         "cuda:7",
         "--out",
-        dir.path().to_str().unwrap(),
+        &dir.path("out"),
     ]);
     if fluxion_device::Device::cuda(7).is_ok() {
         return; // a machine with eight GPUs: nothing to check here
@@ -161,7 +135,7 @@ fn missing_gpu_is_a_usage_error_on_one_line() {
     assert!(err.starts_with("error: cannot open device cuda:7"), "{err}");
     assert!(out.stdout.is_empty());
     assert!(
-        !dir.path().exists(),
+        !dir.dir().join("out").exists(),
         "nothing is written before the device is open"
     );
 }
