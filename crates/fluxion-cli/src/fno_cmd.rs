@@ -12,7 +12,7 @@ use fluxion_operator::experiment::{self, FnoExperiment, Scale as FnoScale};
 use fluxion_operator::train::TrainEvent;
 use serde_json::json;
 
-use crate::{config, output, Experiment, ReproduceRequest, Scale, UsageError};
+use crate::{config, output, plot, Experiment, ReproduceRequest, Scale, UsageError};
 
 /// `fluxion train fno --config <toml>`: the TOML file is an [`FnoExperiment`] (write one with
 /// `fluxion reproduce fno-burgers`, which saves the configuration it ran as `config.toml`).
@@ -124,6 +124,33 @@ fn run(
     let report = result.with_context(|| format!("{label} failed"))?;
     let seconds = start.elapsed().as_secs_f64();
     let last = report.train.epochs.last();
+    let loss_plot = out.join("loss.png");
+    let epochs = &report.train.epochs;
+    plot::line_plot(
+        &loss_plot,
+        &plot::LinePlot::new(
+            format!("{label}: relative L2 per epoch"),
+            "epoch",
+            "relative L2",
+        )
+        .log_y()
+        .with(plot::Series::new(
+            "train loss",
+            epochs
+                .iter()
+                .map(|r| (r.epoch as f64, r.train_loss))
+                .collect(),
+            plot::Mark::Line,
+        ))
+        .with(plot::Series::new(
+            "test error",
+            epochs
+                .iter()
+                .map(|r| (r.epoch as f64, r.test_error))
+                .collect(),
+            plot::Mark::Dashed,
+        )),
+    )?;
     let summary = json!({
         "experiment": label,
         "scale": format!("{:?}", exp.scale).to_lowercase(),
@@ -143,6 +170,7 @@ fn run(
         "overridden": overridden,
         "resumed": resume,
         "out": out.display().to_string(),
+        "plots": [loss_plot.display().to_string()],
     });
     if as_json {
         println!("{}", serde_json::to_string_pretty(&summary)?);

@@ -12,7 +12,7 @@ use fluxion_pinn::zoo::{PinnExperiment, ProblemKind, Scale as ZooScale};
 use fluxion_pinn::{latest_checkpoint, EpochRecord, Phase};
 use serde_json::json;
 
-use crate::{config, Experiment, ReproduceRequest, Scale, UsageError};
+use crate::{config, plot, Experiment, ReproduceRequest, Scale, UsageError};
 
 /// `fluxion train pinn --config <toml>`.
 pub fn train(
@@ -160,6 +160,31 @@ fn run(
         .filter(|r| r.phase != Phase::Lbfgs)
         .count();
     let lbfgs_steps_done = report.history.len() - first_order_epochs;
+    let loss_plot = out.join("loss.png");
+    let mut plot = plot::LinePlot::new(
+        format!("{label}: training loss"),
+        "step (epoch, or L-BFGS step)",
+        "loss",
+    )
+    .log_y();
+    for (name, lbfgs, mark) in [
+        ("first-order", false, plot::Mark::Line),
+        ("L-BFGS", true, plot::Mark::Dashed),
+    ] {
+        let points: Vec<(f64, f64)> = report
+            .history
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| (r.phase == Phase::Lbfgs) == lbfgs)
+            .map(|(i, r)| ((i + 1) as f64, r.loss))
+            .collect();
+        if !points.is_empty() {
+            plot = plot.with(plot::Series::new(name, points, mark));
+        }
+    }
+    if !plot.series.is_empty() {
+        plot::line_plot(&loss_plot, &plot)?;
+    }
     let device_name = device.to_string();
     let summary = json!({
         "experiment": label,
@@ -186,6 +211,7 @@ fn run(
         "resumed": resume,
         "overridden": overridden,
         "out": out.display().to_string(),
+        "plots": if loss_plot.is_file() { vec![loss_plot.display().to_string()] } else { vec![] },
     });
     let report_path = out.join("report.json");
     crate::output::write_atomic(

@@ -71,6 +71,7 @@ fn generate_then_train_then_resume() {
     assert!(err < 0.1, "test rel L2 after 30 epochs: {full}");
     assert_eq!(full["data"], data.as_str());
     assert!(std::path::Path::new(&dir.path("full/report.json")).is_file());
+    assert_png_file(&dir.dir().join("full/loss.png"));
 
     // Interrupted after 15 epochs, then resumed to 30: the same final numbers, bit for bit.
     let half = train(&config, &data, &dir.path("split"), 15, false);

@@ -22,6 +22,7 @@ fn reproduce_pinn_decay_smoke_writes_config_and_report() {
         "epochs=300",
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
+    assert_png_file(&std::path::Path::new(&out_dir).join("loss.png"));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
     assert_eq!(v["experiment"], "pinn-decay");
     assert_eq!(v["metric"], "rel_l2");
