@@ -21,6 +21,7 @@ use crate::UsageError;
 /// A missing or malformed file, a bad override, an unknown key or a value of the wrong type;
 /// each message names the file or the override.
 pub fn load<T: DeserializeOwned>(path: &Path, overrides: &[String]) -> anyhow::Result<T> {
+    tracing::info!(path = %path.display(), ?overrides, "configuration");
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("reading configuration {}", path.display()))?;
     let table: Table = text

@@ -105,6 +105,7 @@ fn run(
             out.join("data").display()
         );
     }
+    tracing::info!(experiment = label, out = %out.display(), resume, device = %device, "training");
     let bar = crate::output::progress_bar(None, "batches", silent);
     let mut last_epoch = String::new();
     let mut observer = |e: &TrainEvent| {

@@ -259,10 +259,31 @@ fn default_sigpipe() {
     }
 }
 
+/// Structured logs on stderr through `tracing`, filtered by `FLUXION_LOG` (`EnvFilter` syntax:
+/// `info`, `debug`, `fluxion=debug`, …). Off unless asked for, so that the default output is the
+/// progress display and the result; an unreadable filter is reported and ignored.
+fn init_logging() {
+    let filter = match std::env::var("FLUXION_LOG") {
+        Ok(spec) => tracing_subscriber::EnvFilter::try_new(&spec).unwrap_or_else(|e| {
+            eprintln!("warning: FLUXION_LOG={spec:?} is not a valid filter ({e}); logging off");
+            tracing_subscriber::EnvFilter::new("off")
+        }),
+        Err(_) => tracing_subscriber::EnvFilter::new("off"),
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_timer(tracing_subscriber::fmt::time::uptime())
+        .init();
+}
+
 fn main() -> ExitCode {
     #[cfg(unix)]
     default_sigpipe();
+    init_logging();
     let cli = Cli::parse();
+    tracing::debug!(?cli, "command line");
     let result = match cli.command {
         Command::Info => info::run(cli.json),
         Command::Quickstart {

@@ -30,7 +30,10 @@ pub fn print_table(rows: &[Vec<String>]) {
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
     std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot rename onto {}", path.display()))
+    std::fs::rename(&tmp, path)
+        .with_context(|| format!("cannot rename onto {}", path.display()))?;
+    tracing::info!(path = %path.display(), bytes = bytes.len(), "wrote");
+    Ok(())
 }
 
 /// A progress bar on stderr counting `unit` (steps, batches, …) with rate and ETA, or a hidden

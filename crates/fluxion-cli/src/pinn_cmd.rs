@@ -109,6 +109,7 @@ fn run(
     let lbfgs_steps = zoo.train.lbfgs.map_or(0, |l| l.steps as u64);
     let total = zoo.train.epochs as u64 + lbfgs_steps;
     let (trainer, reference) = zoo.into_trainer()?;
+    tracing::info!(experiment = label, out = %out.display(), resume, device = %device, "training");
     let bar = crate::output::progress_bar(Some(total), "steps", silent);
     let observer_bar = bar.clone();
     // Off a terminal (a log file) a plain line every 1% of the steps stands in for the bar.

@@ -152,6 +152,7 @@ fn padded_range(values: impl Iterator<Item = f64>) -> Option<Range<f64>> {
 /// A plot without any drawable point; font, drawing and file errors, naming `path`.
 pub fn line_plot(path: &Path, plot: &LinePlot) -> anyhow::Result<()> {
     ensure_font()?;
+    tracing::info!(path = %path.display(), title = %plot.title, "plot");
     let keep = |&(x, y): &(f64, f64)| x.is_finite() && y.is_finite() && (!plot.log_y || y > 0.0);
     let points = || {
         plot.series
@@ -314,6 +315,7 @@ fn viridis(t: f64) -> RGBColor {
 /// errors, naming `path`.
 pub fn heat_map(path: &Path, map: &HeatMap<'_>) -> anyhow::Result<()> {
     ensure_font()?;
+    tracing::info!(path = %path.display(), title = %map.title, "heat map");
     let (rows, cols) = (map.rows, map.cols);
     if rows == 0 || cols == 0 || map.values.len() != rows * cols {
         anyhow::bail!(

@@ -123,3 +123,30 @@ fn quiet_prints_only_the_result() {
         "the result table is still printed: {table}"
     );
 }
+
+#[test]
+fn fluxion_log_turns_on_structured_logs() {
+    let dir = TempDir::new("log");
+    let out_dir = dir.path("run");
+    let run = |filter: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_fluxion"))
+            .args(["reproduce", "pinn-decay", "--quiet", "--out", &out_dir])
+            .args(["--set", "epochs=20"])
+            .env("FLUXION_LOG", filter)
+            .output()
+            .expect("the fluxion binary runs")
+    };
+    let out = ok(run("info"));
+    let log = stderr(&out);
+    assert!(
+        log.lines()
+            .any(|l| l.contains("INFO") && l.contains("wrote") && l.contains("report.json")),
+        "an INFO line for the report: {log}"
+    );
+    assert!(log.contains("training"), "{log}");
+    // Off (the default) and an unreadable filter log nothing; the latter says so once.
+    let out = ok(run("off"));
+    assert!(out.stderr.is_empty(), "{}", stderr(&out));
+    let out = ok(run("no such filter=="));
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+}
