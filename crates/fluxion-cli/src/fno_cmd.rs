@@ -126,31 +126,10 @@ fn run(
     let seconds = start.elapsed().as_secs_f64();
     let last = report.train.epochs.last();
     let loss_plot = out.join("loss.png");
-    let epochs = &report.train.epochs;
-    plot::line_plot(
+    loss_curve(
         &loss_plot,
-        &plot::LinePlot::new(
-            format!("{label}: relative L2 per epoch"),
-            "epoch",
-            "relative L2",
-        )
-        .log_y()
-        .with(plot::Series::new(
-            "train loss",
-            epochs
-                .iter()
-                .map(|r| (r.epoch as f64, r.train_loss))
-                .collect(),
-            plot::Mark::Line,
-        ))
-        .with(plot::Series::new(
-            "test error",
-            epochs
-                .iter()
-                .map(|r| (r.epoch as f64, r.test_error))
-                .collect(),
-            plot::Mark::Dashed,
-        )),
+        &format!("{label}: relative L2 per epoch"),
+        &report.train.epochs,
     )?;
     let summary = json!({
         "experiment": label,
@@ -233,4 +212,27 @@ fn run(
         out.join("report.json").display()
     );
     Ok(())
+}
+
+/// The FNO loss curve: training loss and test error per epoch, log scale (`reproduce`, `train`
+/// and the quickstart).
+pub(crate) fn loss_curve(
+    path: &Path,
+    title: &str,
+    epochs: &[fluxion_operator::train::EpochRecord],
+) -> anyhow::Result<()> {
+    let series = |name: &str, value: fn(&fluxion_operator::train::EpochRecord) -> f64, mark| {
+        plot::Series::new(
+            name,
+            epochs.iter().map(|r| (r.epoch as f64, value(r))).collect(),
+            mark,
+        )
+    };
+    plot::line_plot(
+        path,
+        &plot::LinePlot::new(title, "epoch", "relative L2")
+            .log_y()
+            .with(series("train loss", |r| r.train_loss, plot::Mark::Line))
+            .with(series("test error", |r| r.test_error, plot::Mark::Dashed)),
+    )
 }

@@ -127,32 +127,11 @@ pub(super) fn fno(
         ),
     );
 
-    let epochs = &report.epochs;
     let loss_plot = out.join("fno_loss.png");
-    line_plot(
+    crate::fno_cmd::loss_curve(
         &loss_plot,
-        &LinePlot::new(
-            format!("FNO-1d on Burgers (s = {s}): relative L2 per epoch"),
-            "epoch",
-            "relative L2",
-        )
-        .log_y()
-        .with(Series::new(
-            "train loss",
-            epochs
-                .iter()
-                .map(|r| (r.epoch as f64, r.train_loss))
-                .collect(),
-            Mark::Line,
-        ))
-        .with(Series::new(
-            "test error",
-            epochs
-                .iter()
-                .map(|r| (r.epoch as f64, r.test_error))
-                .collect(),
-            Mark::Dashed,
-        )),
+        &format!("FNO-1d on Burgers (s = {s}): relative L2 per epoch"),
+        &report.epochs,
     )?;
     let ntest = data.ntest();
     let pred_all = to_f64(&trainer.predict(&data.x_test)?)?;

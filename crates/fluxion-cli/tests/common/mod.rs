@@ -34,24 +34,30 @@ pub fn stdout(out: &Output) -> String {
     String::from_utf8(out.stdout.clone()).expect("UTF-8 output")
 }
 
-/// Asserts that `path` is a PNG file with a non-empty image (signature and IHDR size).
+/// A PNG file: the 8-byte signature, an IHDR chunk with a non-empty image, and more than a
+/// blank canvas's worth of bytes.
 pub fn assert_png_file(path: &Path) {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     assert!(
-        bytes.len() > 1000,
-        "{} is only {} bytes",
-        path.display(),
-        bytes.len()
-    );
-    assert_eq!(
-        &bytes[..8],
-        b"\x89PNG\r\n\x1a\n",
+        bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
         "{} is not a PNG",
         path.display()
     );
-    let w = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
-    let h = u32::from_be_bytes(bytes[20..24].try_into().unwrap());
-    assert!(w > 0 && h > 0, "{}: {w}×{h}", path.display());
+    assert_eq!(&bytes[12..16], b"IHDR", "{}", path.display());
+    let width = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
+    let height = u32::from_be_bytes(bytes[20..24].try_into().unwrap());
+    assert!(
+        width >= 100 && height >= 100,
+        "{}: {width} × {height}",
+        path.display()
+    );
+    // A white 900 × 600 canvas compresses to about 2 kB; axes, text and curves add tens.
+    assert!(
+        bytes.len() > 10_000,
+        "{}: only {} bytes",
+        path.display(),
+        bytes.len()
+    );
 }
 
 /// A fresh, empty directory under the system temp dir (named by the test and the process),
