@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use hdf5::types::{FloatSize, TypeDescriptor};
-use hdf5::{Dataset, Group, Hyperslab, Location, SliceOrIndex};
+use hdf5::{Dataset, Group, Location, SliceOrIndex};
 
 use crate::error::{Error, Result};
 
@@ -168,10 +168,8 @@ impl H5File {
 
     /// Reads the hyperslab `sel` of `d` as f32 values in row-major order.
     pub(crate) fn read_f32(&self, d: &FloatDataset, sel: Vec<SliceOrIndex>) -> Result<Vec<f32>> {
-        let arr =
-            d.ds.read_slice::<f32, _, ndarray::IxDyn>(Hyperslab::from(sel))
-                .map_err(|e| Error::at(&self.path, &d.key, e))?;
-        Ok(into_vec(arr))
+        crate::h5read::read_f32(&self.path, &d.ds, sel)
+            .map_err(|e| Error::at(&self.path, &d.key, e))
     }
 
     /// Reads the whole 1-D float dataset at `key` with stride `step` as f32.

@@ -16,6 +16,7 @@
 
 mod error;
 pub mod generate;
+mod h5read;
 mod h5util;
 pub mod loader;
 pub mod mat;
