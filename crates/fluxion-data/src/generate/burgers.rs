@@ -98,11 +98,18 @@ impl BurgersEtdrk4 {
     }
 
     /// `N(v̂) = −(i k/2) F[(F⁻¹ v̂)²]`, dealiased, into `out`.
-    fn nonlinear(&self, v: &[Complex64], out: &mut [Complex64], work: &mut Work) {
-        work.spec.copy_from_slice(v);
-        self.fft.inverse(&mut work.spec, &mut work.real);
-        work.real.iter_mut().for_each(|u| *u *= *u);
-        self.fft.forward(&mut work.real, out);
+    fn nonlinear(
+        &self,
+        v: &[Complex64],
+        out: &mut [Complex64],
+        spec: &mut Vec<Complex64>,
+        real: &mut [f64],
+        scratch: &mut Vec<Complex64>,
+    ) {
+        spec.copy_from_slice(v);
+        self.fft.inverse_with(spec, real, scratch);
+        real.iter_mut().for_each(|u| *u *= *u);
+        self.fft.forward_with(real, out, scratch);
         for (o, g) in out.iter_mut().zip(&self.g) {
             *o *= g;
         }
@@ -110,24 +117,37 @@ impl BurgersEtdrk4 {
 
     /// One ETDRK4 step of `v` (the rfft of `u`, `s/2 + 1` coefficients).
     pub fn step(&self, v: &mut [Complex64]) {
+        self.step_in(v, &mut Work::new(self.s));
+    }
+
+    /// [`BurgersEtdrk4::step`] with every intermediate in `w` (no allocation).
+    fn step_in(&self, v: &mut [Complex64], w: &mut Work) {
         let nk = v.len();
-        let mut w = Work::new(self.s);
-        let z = Complex64::default();
-        let (mut nv, mut na, mut nb, mut nc) = (vec![z; nk], vec![z; nk], vec![z; nk], vec![z; nk]);
-        let (mut a, mut b, mut c) = (vec![z; nk], vec![z; nk], vec![z; nk]);
-        self.nonlinear(v, &mut nv, &mut w);
+        let Work {
+            spec,
+            real,
+            scratch,
+            nv,
+            na,
+            nb,
+            nc,
+            a,
+            b,
+            c,
+        } = w;
+        self.nonlinear(v, nv, spec, real, scratch);
         for k in 0..nk {
             a[k] = v[k] * self.e2[k] + nv[k] * self.q[k];
         }
-        self.nonlinear(&a, &mut na, &mut w);
+        self.nonlinear(a, na, spec, real, scratch);
         for k in 0..nk {
             b[k] = v[k] * self.e2[k] + na[k] * self.q[k];
         }
-        self.nonlinear(&b, &mut nb, &mut w);
+        self.nonlinear(b, nb, spec, real, scratch);
         for k in 0..nk {
             c[k] = a[k] * self.e2[k] + (nb[k] * 2.0 - nv[k]) * self.q[k];
         }
-        self.nonlinear(&c, &mut nc, &mut w);
+        self.nonlinear(c, nc, spec, real, scratch);
         for k in 0..nk {
             v[k] = v[k] * self.e[k]
                 + nv[k] * self.f1[k]
@@ -144,9 +164,10 @@ impl BurgersEtdrk4 {
         let mut v = vec![Complex64::default(); self.s / 2 + 1];
         self.fft.forward(&mut real, &mut v);
         let mut out = vec![u0.to_vec()];
+        let mut work = Work::new(self.s);
         for _ in 0..frames {
             for _ in 0..steps_per_frame {
-                self.step(&mut v);
+                self.step_in(&mut v, &mut work);
             }
             let mut spec = v.clone();
             let mut u = vec![0.0; self.s];
@@ -165,16 +186,35 @@ impl BurgersEtdrk4 {
     }
 }
 
+/// The work space of one ETDRK4 step: the transform buffers and the stage vectors.
 struct Work {
     spec: Vec<Complex64>,
     real: Vec<f64>,
+    scratch: Vec<Complex64>,
+    nv: Vec<Complex64>,
+    na: Vec<Complex64>,
+    nb: Vec<Complex64>,
+    nc: Vec<Complex64>,
+    a: Vec<Complex64>,
+    b: Vec<Complex64>,
+    c: Vec<Complex64>,
 }
 
 impl Work {
     fn new(s: usize) -> Self {
+        let nk = s / 2 + 1;
+        let z = || vec![Complex64::default(); nk];
         Self {
-            spec: vec![Complex64::default(); s / 2 + 1],
+            spec: z(),
             real: vec![0.0; s],
+            scratch: Vec::new(),
+            nv: z(),
+            na: z(),
+            nb: z(),
+            nc: z(),
+            a: z(),
+            b: z(),
+            c: z(),
         }
     }
 }

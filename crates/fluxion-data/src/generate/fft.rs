@@ -84,20 +84,43 @@ impl RealFft1 {
 
     /// Unnormalised `rfft`; `x` is used as scratch.
     pub(crate) fn forward(&self, x: &mut [f64], out: &mut [Complex64]) {
+        self.forward_with(x, out, &mut Vec::new());
+    }
+
+    /// [`RealFft1::forward`] with the transform's work space in `scratch` (grown once, then
+    /// reused: time steppers call this thousands of times per sample).
+    pub(crate) fn forward_with(
+        &self,
+        x: &mut [f64],
+        out: &mut [Complex64],
+        scratch: &mut Vec<Complex64>,
+    ) {
+        scratch.resize(self.r2c.get_scratch_len(), Complex64::default());
         self.r2c
-            .process(x, out)
+            .process_with_scratch(x, out, scratch)
             .expect("lengths fixed by construction");
     }
 
     /// `irfft` with the `1/n` factor; `spec` is used as scratch (its imaginary parts at 0 and
     /// the Nyquist index are ignored).
     pub(crate) fn inverse(&self, spec: &mut [Complex64], out: &mut [f64]) {
+        self.inverse_with(spec, out, &mut Vec::new());
+    }
+
+    /// [`RealFft1::inverse`] with the transform's work space in `scratch`.
+    pub(crate) fn inverse_with(
+        &self,
+        spec: &mut [Complex64],
+        out: &mut [f64],
+        scratch: &mut Vec<Complex64>,
+    ) {
         spec[0].im = 0.0;
         if self.n.is_multiple_of(2) {
             spec[self.n / 2].im = 0.0;
         }
+        scratch.resize(self.c2r.get_scratch_len(), Complex64::default());
         self.c2r
-            .process(spec, out)
+            .process_with_scratch(spec, out, scratch)
             .expect("lengths fixed by construction");
         let s = 1.0 / self.n as f64;
         out.iter_mut().for_each(|v| *v *= s);
