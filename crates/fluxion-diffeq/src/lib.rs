@@ -64,6 +64,8 @@ pub use sde::{
 pub use solve::{solve, solve_with_events, Solution};
 pub use state::{rms_norm, OdeState, Tolerance};
 pub use stiff::{
-    jacobian_autodiff, solve_stiff, Jacobian, Lu, RosenbrockTableau, StiffMethod, RODAS5P,
+    jacobian_autodiff, jacobian_autodiff_batch, solve_stiff, solve_stiff_batch,
+    solve_stiff_batch_with, solve_stiff_with, BatchJacobian, BatchLinearSolve, BatchLu, Jacobian,
+    Lu, RosenbrockController, RosenbrockOptions, RosenbrockTableau, StiffMethod, RODAS5P,
 };
 pub use tableau::{DenseKind, ErrorEstimate, Method, Tableau};

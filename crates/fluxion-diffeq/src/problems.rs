@@ -63,7 +63,8 @@ pub const HARMONIC: Problem = Problem {
 
 /// Kepler two-body orbit, eccentricity 0.5, period 2π (HNW I, problem II.10 "Arenstorf"-free
 /// variant): `q'' = −q/|q|³`, `q(0) = (1 − e, 0)`, `p(0) = (0, sqrt((1 + e)/(1 − e)))`. After one
-/// period the state returns to `y0`; energy `H = |p|²/2 − 1/|q| = −1/2` is conserved.
+/// period the state returns to `y0`; energy `H = |p|²/2 − 1/|q| = −1/2` ([`kepler_energy`]) and
+/// angular momentum `L = q × p = sqrt(1 − e²)` ([`kepler_angular_momentum`]) are conserved.
 pub const KEPLER: Problem = Problem {
     name: "kepler_e0.5",
     rhs: |_t, y, dy| {
@@ -89,7 +90,8 @@ pub fn kepler_energy(y: &[f64]) -> f64 {
     0.5 * (y[2] * y[2] + y[3] * y[3]) - 1.0 / (y[0] * y[0] + y[1] * y[1]).sqrt()
 }
 
-/// Lotka–Volterra `x' = 1.5x − xy`, `y' = −3y + xy`, `(x, y)(0) = (1, 1)`, `t ∈ [0, 10]`.
+/// Lotka–Volterra `x' = 1.5x − xy`, `y' = −3y + xy`, `(x, y)(0) = (1, 1)`, `t ∈ [0, 10]`;
+/// reference end value [`LOTKA_VOLTERRA_REF`].
 pub const LOTKA_VOLTERRA: Problem = Problem {
     name: "lotka_volterra",
     rhs: |_t, y, dy| {
@@ -104,7 +106,8 @@ pub const LOTKA_VOLTERRA: Problem = Problem {
 };
 
 /// Lorenz (σ = 10, ρ = 28, β = 8/3), `y0 = (1, 0, 0)`, `t ∈ [0, 100]`, as in
-/// `../shared/anchors/lorenz_solvers.py` (chaotic: `y(100)` depends on every rounding).
+/// `../shared/anchors/lorenz_solvers.py` (chaotic: `y(100)` depends on every rounding; see
+/// [`LORENZ_REF_T10`] for a reference on `[0, 10]`).
 pub const LORENZ: Problem = Problem {
     name: "lorenz",
     rhs: |_t, y, dy| {
@@ -119,7 +122,8 @@ pub const LORENZ: Problem = Problem {
     stiff: false,
 };
 
-/// Van der Pol `x' = v`, `v' = μ(1 − x²)v − x` with μ = 1, `(x, v)(0) = (2, 0)`, `t ∈ [0, 20]`.
+/// Van der Pol `x' = v`, `v' = μ(1 − x²)v − x` with μ = 1, `(x, v)(0) = (2, 0)`, `t ∈ [0, 20]`;
+/// reference end value [`VAN_DER_POL_1_REF`].
 pub const VAN_DER_POL_1: Problem = Problem {
     name: "van_der_pol_mu1",
     rhs: |_t, y, dy| {
@@ -184,6 +188,39 @@ pub const ROBERTSON_REF_T1E5: (f64, [f64; 3]) = (
 /// Rodas5P at rtol 1e-12 (`tests/stiff.rs`, 31 417 steps) to 4e-13 relative. `t = 3000` lies
 /// on the slow branch of the second relaxation cycle (period ≈ (3 − 2 ln 2)μ ≈ 1614).
 pub const VAN_DER_POL_1000_REF: [f64; 2] = [-1.5106069367448323, 0.0011783800007294553];
+
+/// Reference for [`LOTKA_VOLTERRA`]: `y(10)`.
+///
+/// Source: SciPy 1.17.1 (NumPy 2.4.6, Python 3.11.7)
+/// `solve_ivp(method="DOP853", rtol=1e-13, atol=1e-16)` (256 steps); the same at rtol 1e-12
+/// agrees to 1.1e-12 relative and `method="Radau"` at rtol 1e-13 to 1.0e-13.
+/// `tests/problems.rs` checks this crate's Dop853 against it.
+pub const LOTKA_VOLTERRA_REF: [f64; 2] = [1.0263447675750936, 0.9096910781361349];
+
+/// Reference for [`LORENZ`] on the short span `[0, 10]`: `(10, y(10))`.
+///
+/// The registered span `[0, 100]` has no high-accuracy reference: with a Lyapunov exponent
+/// ≈ 0.9, a perturbation grows by `e^(0.9·100) ≈ 1e39`, so `y(100)` is decided by rounding and
+/// no two solvers agree. Over `[0, 10]` the growth is `≈ e⁹ ≈ 1e4`, and solves at rtol 1e-13
+/// still agree to ~1e-12.
+///
+/// Source: SciPy 1.17.1 `solve_ivp(method="DOP853", rtol=1e-13, atol=1e-16)` (766 steps); the
+/// same at rtol 1e-12 agrees to 3.3e-12 relative and `method="Radau"` at rtol 1e-13 to 1.5e-13.
+pub const LORENZ_REF_T10: (f64, [f64; 3]) = (
+    10.0,
+    [-5.857685382423187, -5.831082486422201, 23.93213298703125],
+);
+
+/// Reference for [`VAN_DER_POL_1`]: `y(20)`.
+///
+/// Source: SciPy 1.17.1 `solve_ivp(method="DOP853", rtol=1e-13, atol=1e-16)` (468 steps); the
+/// same at rtol 1e-12 agrees to 4.8e-12 relative and `method="Radau"` at rtol 1e-13 to 1.2e-12.
+pub const VAN_DER_POL_1_REF: [f64; 2] = [2.00814976217494, -0.04250887527322881];
+
+/// Kepler angular momentum `q × p = q₀p₁ − q₁p₀` (`sqrt(1 − e²) = sqrt(3)/2` for [`KEPLER`]).
+pub fn kepler_angular_momentum(y: &[f64]) -> f64 {
+    y[0] * y[3] - y[1] * y[2]
+}
 
 /// Every registered problem.
 pub const ALL: [Problem; 8] = [

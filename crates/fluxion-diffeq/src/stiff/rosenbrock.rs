@@ -1,18 +1,21 @@
 //! The adaptive Rosenbrock driver for `Vec<f64>` states.
 
 use crate::controller::{initial_step, plan_step, StepSpan};
+use crate::dense::DenseOutput;
 use crate::error::{invalid, Error, Result};
 use crate::options::{Options, SaveAt, Stats, StepMode};
 use crate::solve::Solution;
-use crate::state::rms_norm;
+use crate::state::{rms_norm, OdeState};
 
+use super::control::{RosenbrockOptions, StepControl};
+use super::dense::{dense_slopes, ROSENBROCK_DENSE, ROSENBROCK_DENSE_LEN};
 use super::jacobian::Jacobian;
 use super::lu::Lu;
 use super::tableau::{RosenbrockTableau, StiffMethod};
 
 /// Consecutive failed attempts (singular matrix or non-finite step) before giving up; each
 /// halves `h` (Hairer's `rodas.f` uses 5 for singular matrices).
-const MAX_RETRIES: usize = 5;
+pub(super) const MAX_RETRIES: usize = 5;
 
 /// Solves the stiff problem `y' = f(t, y)`, `y(t0) = y0` over `t_span` with a Rosenbrock method.
 ///
@@ -20,8 +23,11 @@ const MAX_RETRIES: usize = 5;
 /// stages of [`RosenbrockTableau`] are solved in turn (one `f` evaluation and one triangular
 /// solve each). The error `err = Σ eᵢuᵢ` is measured in the RMS norm of [`rms_norm`](crate::rms_norm)
 /// and the step controlled by [`Options::controller`] with exponent `embedded order + 1`
-/// exactly as in [`solve`](crate::solve); `J` and `∂f/∂t` are reused after a rejection.
-/// `SaveAt::Times` uses the method's own dense output (Rodas5P: order 4).
+/// exactly as in [`solve`](crate::solve) (or by Hairer's predictive controller:
+/// [`solve_stiff_with`]); `J` and `∂f/∂t` are reused after a rejection.
+/// `SaveAt::Times` and [`Options::dense`] (a whole-span [`DenseOutput`](crate::DenseOutput)
+/// in [`Solution::dense`]) use the method's own dense output (Rodas5P: order 4, no extra
+/// evaluations of `f`).
 ///
 /// Cost per attempted step: `s − 1` evaluations of `f` (7 for Rodas5P), plus per accepted step
 /// one `f(t₁, y₁)`, one `J` (`n` more evaluations with [`Jacobian::finite_differences`]) and
@@ -58,12 +64,11 @@ const MAX_RETRIES: usize = 5;
 /// [`Error::SingularMatrix`] when `I/(hγ) − J` stays singular (or non-finite) over 5 halvings
 /// of `h`; [`Error::NonFiniteState`] when a step stays non-finite over 5 halvings;
 /// [`Error::StepSizeUnderflow`], [`Error::MaxStepsReached`]; [`Error::InvalidArgument`] for
-/// bad options (including `Options::dense`, which this solver does not provide); any error
-/// from `f` or `jac`.
+/// bad options; any error from `f` or `jac`.
 pub fn solve_stiff<F>(
     method: StiffMethod,
-    mut f: F,
-    mut jac: Jacobian<'_>,
+    f: F,
+    jac: Jacobian<'_>,
     t_span: (f64, f64),
     y0: &[f64],
     opts: &Options,
@@ -71,10 +76,62 @@ pub fn solve_stiff<F>(
 where
     F: FnMut(f64, &Vec<f64>, &mut Vec<f64>) -> Result<()>,
 {
+    solve_stiff_with(
+        method,
+        f,
+        jac,
+        t_span,
+        y0,
+        opts,
+        &RosenbrockOptions::default(),
+    )
+}
+
+/// [`solve_stiff`] with the Rosenbrock-only settings of [`RosenbrockOptions`] (the step-size
+/// controller: [`RosenbrockController`](crate::RosenbrockController)).
+///
+/// ```
+/// use fluxion_diffeq::{
+///     solve_stiff_with, Jacobian, Options, RosenbrockController, RosenbrockOptions, StiffMethod,
+/// };
+/// // y' = −1e4·(y − 1), y(0) = 0, with Hairer's predictive controller.
+/// let f = |_t: f64, y: &Vec<f64>, dy: &mut Vec<f64>| {
+///     dy[0] = -1e4 * (y[0] - 1.0);
+///     Ok(())
+/// };
+/// let jac = Jacobian::analytic(|_t, _y: &[f64], j: &mut [f64]| {
+///     j[0] = -1e4;
+///     Ok(())
+/// })
+/// .autonomous();
+/// let ropts = RosenbrockOptions {
+///     controller: RosenbrockController::Predictive,
+///     ..RosenbrockOptions::default()
+/// };
+/// let opts = Options::adaptive(1e-8, 1e-10);
+/// let sol = solve_stiff_with(StiffMethod::Rodas5P, f, jac, (0.0, 1.0), &[0.0], &opts, &ropts)?;
+/// assert!((sol.y_last()[0] - 1.0).abs() < 1e-8);
+/// # Ok::<(), fluxion_diffeq::Error>(())
+/// ```
+///
+/// # Errors
+/// As [`solve_stiff`].
+pub fn solve_stiff_with<F>(
+    method: StiffMethod,
+    mut f: F,
+    mut jac: Jacobian<'_>,
+    t_span: (f64, f64),
+    y0: &[f64],
+    opts: &Options,
+    ropts: &RosenbrockOptions,
+) -> Result<Solution<Vec<f64>>>
+where
+    F: FnMut(f64, &Vec<f64>, &mut Vec<f64>) -> Result<()>,
+{
     let tab: &RosenbrockTableau = method.tableau();
     let (t0, t_end) = t_span;
     let n = y0.len();
-    let times = check_args(t_span, n, opts)?;
+    let times = check_args(t_span, n, n, opts)?;
     let span = t_end - t0;
     let dir = if span < 0.0 { -1.0 } else { 1.0 };
     let adaptive = matches!(opts.step, StepMode::Adaptive { .. });
@@ -100,7 +157,12 @@ where
         stats,
         events: Vec::new(),
         terminated: false,
-        dense: None,
+        dense: opts.dense.then(|| DenseOutput::new(&ROSENBROCK_DENSE)),
+    };
+    let mut dense_ks: Vec<Vec<f64>> = if opts.dense {
+        vec![vec![0.0; n]; ROSENBROCK_DENSE_LEN]
+    } else {
+        Vec::new()
     };
     let mut next_time = 0;
     while next_time < times.len() && times[next_time] == t0 {
@@ -118,42 +180,7 @@ where
 
     f(t0, &y, &mut f0)?;
     stats.f_evals += 1;
-    let mut h = match opts.step {
-        StepMode::Fixed(dt) if dt.is_finite() && dt != 0.0 => dt.abs(),
-        StepMode::Fixed(dt) => {
-            return Err(invalid(
-                "dt",
-                format!("must be finite and non-zero, got {dt}"),
-            ))
-        }
-        StepMode::Adaptive { h0: Some(h0) } if h0.is_finite() && h0 != 0.0 => {
-            h0.abs().min(span.abs())
-        }
-        StepMode::Adaptive { h0: Some(h0) } => {
-            return Err(invalid(
-                "h0",
-                format!("must be finite and non-zero, got {h0}"),
-            ))
-        }
-        StepMode::Adaptive { h0: None } => {
-            stats.f_evals += 1;
-            let mut sy = vec![0.0; n];
-            let mut sf = vec![0.0; n];
-            let f0c = f0.clone();
-            initial_step(
-                &mut f,
-                t0,
-                &y,
-                &f0c,
-                span,
-                tab.error_exponent(),
-                rtol,
-                atol,
-                &mut sy,
-                &mut sf,
-            )?
-        }
-    } * dir;
+    let mut h = first_step(opts, &mut f, t0, &y, &f0, span, tab, &mut stats)? * dir;
 
     let span = StepSpan {
         t0,
@@ -165,8 +192,7 @@ where
     let k = tab.error_exponent();
     let mut t = t0;
     let mut need_jac = true;
-    let mut err_prev = 1e-4_f64;
-    let mut after_reject = false;
+    let mut control = StepControl::new(ropts.controller, k);
     let mut steps = 0usize;
     let mut retries = 0usize;
 
@@ -201,7 +227,7 @@ where
             }
             stats.rejected += 1;
             h *= 0.5;
-            after_reject = true;
+            control.failed();
             continue;
         }
 
@@ -246,14 +272,13 @@ where
             }
             stats.rejected += 1;
             h *= 0.5;
-            after_reject = true;
+            control.failed();
             continue;
         }
         retries = 0;
         if adaptive && err_norm > 1.0 {
             stats.rejected += 1;
-            h *= opts.controller.reject_factor(err_norm, k);
-            after_reject = true;
+            h *= control.reject(&opts.controller, err_norm);
             continue;
         }
         stats.accepted += 1;
@@ -287,14 +312,13 @@ where
             }
             SaveAt::End => {}
         }
+        if let Some(d) = sol.dense.as_mut() {
+            dense_slopes(tab, h, &y, &y_new, &us, &mut dense_ks)?;
+            d.push(t, h, &y, &dense_ks);
+        }
 
         let factor = if adaptive {
-            let fac = opts
-                .controller
-                .accept_factor(err_norm, err_prev, k, after_reject);
-            err_prev = err_norm.max(1e-4);
-            after_reject = false;
-            fac
+            control.accept(&opts.controller, err_norm, h)
         } else {
             1.0
         };
@@ -313,12 +337,71 @@ where
         sol.ts.push(t);
         sol.ys.push(y);
     }
+    if let Some(d) = sol.dense.as_mut() {
+        d.set_end(t);
+    }
     sol.stats = stats;
     Ok(sol)
 }
 
-/// Validates the span, tolerances and options; returns the `SaveAt::Times` list (or `[]`).
-fn check_args(t_span: (f64, f64), n: usize, opts: &Options) -> Result<&[f64]> {
+/// The first step's magnitude: `Fixed(dt)`, `Adaptive { h0 }`, or Hairer's initial step (one
+/// more evaluation of `f`, counted in `stats`).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn first_step<S: OdeState, F: FnMut(f64, &S, &mut S) -> Result<()>>(
+    opts: &Options,
+    f: &mut F,
+    t0: f64,
+    y: &S,
+    f0: &S,
+    span: f64,
+    tab: &RosenbrockTableau,
+    stats: &mut Stats,
+) -> Result<f64> {
+    Ok(match opts.step {
+        StepMode::Fixed(dt) if dt.is_finite() && dt != 0.0 => dt.abs(),
+        StepMode::Fixed(dt) => {
+            return Err(invalid(
+                "dt",
+                format!("must be finite and non-zero, got {dt}"),
+            ))
+        }
+        StepMode::Adaptive { h0: Some(h0) } if h0.is_finite() && h0 != 0.0 => {
+            h0.abs().min(span.abs())
+        }
+        StepMode::Adaptive { h0: Some(h0) } => {
+            return Err(invalid(
+                "h0",
+                format!("must be finite and non-zero, got {h0}"),
+            ))
+        }
+        StepMode::Adaptive { h0: None } => {
+            stats.f_evals += 1;
+            let mut sy = y.zeros_like()?;
+            let mut sf = y.zeros_like()?;
+            initial_step(
+                f,
+                t0,
+                y,
+                f0,
+                span,
+                tab.error_exponent(),
+                &opts.rtol,
+                &opts.atol,
+                &mut sy,
+                &mut sf,
+            )?
+        }
+    })
+}
+
+/// Validates the span, tolerances (for `n` components, last axis `last_dim`) and options;
+/// returns the `SaveAt::Times` list (or `[]`).
+pub(super) fn check_args(
+    t_span: (f64, f64),
+    n: usize,
+    last_dim: usize,
+    opts: &Options,
+) -> Result<&[f64]> {
     let (t0, t_end) = t_span;
     if !t0.is_finite() || !t_end.is_finite() {
         return Err(invalid(
@@ -326,15 +409,8 @@ fn check_args(t_span: (f64, f64), n: usize, opts: &Options) -> Result<&[f64]> {
             format!("must be finite, got ({t0}, {t_end})"),
         ));
     }
-    opts.rtol.check("rtol", n, n)?;
-    opts.atol.check("atol", n, n)?;
-    if opts.dense {
-        return Err(invalid(
-            "dense",
-            "solve_stiff keeps no whole-span DenseOutput; use SaveAt::Times (the method's own \
-             interpolant) instead",
-        ));
-    }
+    opts.rtol.check("rtol", n, last_dim)?;
+    opts.atol.check("atol", n, last_dim)?;
     let dir = if t_end < t0 { -1.0 } else { 1.0 };
     let times: &[f64] = match &opts.save {
         SaveAt::Times(ts) => ts,
