@@ -5,6 +5,11 @@
 
 use std::hint::black_box;
 
+// The allocator of the `fluxion` binary (mimalloc reuses freed sample buffers instead of
+// returning them to the kernel and faulting them back in on the next read).
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use fluxion_data::pdebench::one_d::PdeBench1d;
 use fluxion_data::{Hdf5Writer, Resolution, WriteOptions};
