@@ -195,3 +195,47 @@ test_device!(
     half_cpu,
     half_cuda
 );
+
+fn small_f32_products_at_every_register_block_tail(dev: &Device) -> Result<()> {
+    // The GEMM kernels work in register blocks (AVX-512: 16-lane vectors, several rows or
+    // columns per block): every row remainder, every column remainder around 16 and 64 lanes,
+    // k = 1, and both operands contiguous, transposed, narrowed (NaN padding that must never
+    // be read) or broadcast.
+    let mut seed = 900;
+    for m in [1, 5, 6, 7, 13, 50] {
+        for k in [1, 3, 50] {
+            for n in [1, 15, 16, 17, 50, 64, 65, 130] {
+                seed += 1;
+                let (sa, sb) = ([m, k], [k, n]);
+                let lhs = layouts(&sa, DType::F32, dev, seed, -2.0, 2.0)?;
+                let rhs = layouts(&sb, DType::F32, dev, seed + 5000, -2.0, 2.0)?;
+                for a in &lhs {
+                    for b in &rhs {
+                        check(a, &sa, b, &sb, "small matmul")?;
+                    }
+                }
+            }
+        }
+    }
+    // The PINN tutorial's shapes: a hidden layer forward, its input gradient and its weight
+    // gradient (k = 501 through transposed views).
+    for (sa, sb) in [
+        ([501, 50], [50, 50]),
+        ([50, 501], [501, 50]),
+        ([501, 50], [50, 1]),
+    ] {
+        let lhs = layouts(&sa, DType::F32, dev, 990, -1.0, 1.0)?;
+        let rhs = layouts(&sb, DType::F32, dev, 991, -1.0, 1.0)?;
+        for a in &lhs[..2] {
+            for b in &rhs[..2] {
+                check(a, &sa, b, &sb, "PINN-sized matmul")?;
+            }
+        }
+    }
+    Ok(())
+}
+test_device!(
+    small_f32_products_at_every_register_block_tail,
+    small_f32_cpu,
+    small_f32_cuda
+);
