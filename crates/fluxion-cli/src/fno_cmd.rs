@@ -1,18 +1,20 @@
 //! `fluxion train fno` and `fluxion reproduce fno-*`: an [`FnoExperiment`] from its built-in
 //! defaults (reproduce) or a TOML file (train), `--set` overrides, a progress bar, checkpoints
-//! every epoch and `report.json` in the output directory, and one result table with the
-//! published numbers beside ours.
+//! every epoch, `report.json`, `loss.png` and `prediction.png` (the first test sample) in the
+//! output directory, and one result table with the published numbers beside ours.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context;
 use fluxion_device::{Device, DeviceLocation};
-use fluxion_operator::experiment::{self, FnoExperiment, Scale as FnoScale};
+use fluxion_operator::experiment::{self, FnoExperiment, Problem, Scale as FnoScale};
 use fluxion_operator::train::TrainEvent;
 use serde_json::json;
 
-use crate::{config, output, plot, Experiment, ReproduceRequest, Scale, UsageError};
+use crate::{
+    config, output, plot, prediction_plots, Experiment, ReproduceRequest, Scale, UsageError,
+};
 
 /// `fluxion train fno --config <toml>`: the TOML file is an [`FnoExperiment`] (write one with
 /// `fluxion reproduce fno-burgers`, which saves the configuration it ran as `config.toml`).
@@ -131,6 +133,24 @@ fn run(
         &format!("{label}: relative L2 per epoch"),
         &report.train.epochs,
     )?;
+    let mut plots = vec![loss_plot.display().to_string()];
+    if let Some(sample) = &report.sample {
+        let t_in = match exp.problem {
+            Problem::NavierStokes { t_in, .. } => Some(t_in),
+            _ => None,
+        };
+        let path = out.join("prediction.png");
+        if prediction_plots::fno_sample(&path, label, sample, t_in)? {
+            plots.push(path.display().to_string());
+        }
+    }
+    // The library's report.json, with the figures drawn from it.
+    let mut report_json = serde_json::to_value(&report)?;
+    report_json["plots"] = json!(plots);
+    output::write_atomic(
+        &out.join("report.json"),
+        serde_json::to_string_pretty(&report_json)?.as_bytes(),
+    )?;
     let summary = json!({
         "experiment": label,
         "scale": format!("{:?}", exp.scale).to_lowercase(),
@@ -150,7 +170,7 @@ fn run(
         "overridden": overridden,
         "resumed": resume,
         "out": out.display().to_string(),
-        "plots": [loss_plot.display().to_string()],
+        "plots": plots,
     });
     if as_json {
         println!("{}", serde_json::to_string_pretty(&summary)?);

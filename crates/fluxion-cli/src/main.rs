@@ -11,6 +11,7 @@ mod node_cmd;
 mod output;
 mod pinn_cmd;
 mod plot;
+mod prediction_plots;
 mod quickstart;
 
 use std::path::PathBuf;

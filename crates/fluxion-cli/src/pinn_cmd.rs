@@ -1,6 +1,7 @@
 //! `fluxion train pinn` and `fluxion reproduce pinn-*`: a zoo problem of `fluxion_pinn::zoo`
 //! from its built-in defaults (reproduce) or a TOML file (train), `--set` overrides, a
-//! progress bar, checkpoints and `report.json` in the output directory, and one result table.
+//! progress bar, checkpoints, `report.json`, `loss.png` and `prediction.png` (the network
+//! against the reference on the evaluation grid) in the output directory, and one result table.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -12,7 +13,7 @@ use fluxion_pinn::zoo::{PinnExperiment, ProblemKind, Scale as ZooScale};
 use fluxion_pinn::{latest_checkpoint, EpochRecord, Phase};
 use serde_json::json;
 
-use crate::{config, plot, Experiment, ReproduceRequest, Scale, UsageError};
+use crate::{config, plot, prediction_plots, Experiment, ReproduceRequest, Scale, UsageError};
 
 /// `fluxion train pinn --config <toml>`.
 pub fn train(
@@ -183,8 +184,20 @@ fn run(
             plot = plot.with(plot::Series::new(name, points, mark));
         }
     }
+    let mut plots = Vec::new();
     if !plot.series.is_empty() {
         plot::line_plot(&loss_plot, &plot)?;
+        plots.push(loss_plot.display().to_string());
+    }
+    let prediction_plot = out.join("prediction.png");
+    if prediction_plots::pinn_grid(
+        &prediction_plot,
+        label,
+        &trainer,
+        &reference.target,
+        &reference.eval_counts,
+    )? {
+        plots.push(prediction_plot.display().to_string());
     }
     let device_name = device.to_string();
     let summary = json!({
@@ -212,7 +225,7 @@ fn run(
         "resumed": resume,
         "overridden": overridden,
         "out": out.display().to_string(),
-        "plots": if loss_plot.is_file() { vec![loss_plot.display().to_string()] } else { vec![] },
+        "plots": plots,
     });
     let report_path = out.join("report.json");
     crate::output::write_atomic(

@@ -23,6 +23,8 @@ fn reproduce_pinn_decay_smoke_writes_config_and_report() {
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_png_file(&std::path::Path::new(&out_dir).join("loss.png"));
+    // The network against e^(−t) on the evaluation grid.
+    assert_png_file(&std::path::Path::new(&out_dir).join("prediction.png"));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
     assert_eq!(v["experiment"], "pinn-decay");
     assert_eq!(v["metric"], "rel_l2");
@@ -37,6 +39,8 @@ fn reproduce_pinn_decay_smoke_writes_config_and_report() {
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(run.join("report.json")).unwrap()).unwrap();
     assert_eq!(report["ours"], v["ours"]);
+    let plots = [run.join("loss.png"), run.join("prediction.png")].map(|p| p.display().to_string());
+    assert_eq!(report["plots"], serde_json::json!(plots), "{report}");
     assert!(run.join("checkpoints").is_dir() || v["first_order_epochs"] == 300);
 
     // The written configuration trains again through `fluxion train pinn`.
@@ -149,4 +153,57 @@ fn fluxion_log_turns_on_structured_logs() {
     assert!(out.stderr.is_empty(), "{}", stderr(&out));
     let out = ok(run("no such filter=="));
     assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+}
+
+#[test]
+fn burgers_draws_heat_maps_and_logs_the_lbfgs_phase() {
+    // A tiny Raissi Burgers run (about a second): 5 Adam epochs, then two L-BFGS calls of at
+    // most 5 iterations, scored on a 32 × 16 grid.
+    let dir = TempDir::new("burgers-log");
+    let run = |out: &str, log: Option<&str>| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_fluxion"));
+        cmd.args(["reproduce", "pinn-burgers", "--quiet", "--out", out]);
+        for set in [
+            "epochs=5",
+            "residual_points=200",
+            "boundary_points=20",
+            "lbfgs_iterations=10",
+            "lbfgs_iterations_per_step=5",
+            "hidden=[8,8]",
+            "eval_points=[32,16]",
+        ] {
+            cmd.args(["--set", set]);
+        }
+        match log {
+            Some(filter) => cmd.env("FLUXION_LOG", filter),
+            None => cmd.env_remove("FLUXION_LOG"),
+        };
+        ok(cmd.output().expect("the fluxion binary runs"))
+    };
+    let out_dir = dir.path("logged");
+    let out = run(&out_dir, Some("fluxion_pinn=info"));
+    let figure = PathBuf::from(&out_dir).join("prediction.png");
+    assert_png_file(&figure);
+    let bytes = std::fs::read(&figure).unwrap();
+    let width = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
+    // Prediction, reference and |error| side by side.
+    assert!(width > 2000, "{width}");
+
+    let log = stderr(&out);
+    let line = |what: &str| {
+        log.lines()
+            .find(|l| l.contains("INFO fluxion_pinn::train:") && l.contains(what))
+            .unwrap_or_else(|| panic!("no {what:?} event in {log}"))
+            .to_string()
+    };
+    assert!(line("phase change").contains("from=Adam to=Lbfgs epoch=5 loss="));
+    let finished = line("L-BFGS finished");
+    assert!(finished.contains("reason="), "{finished}");
+    assert!(finished.contains("steps=2 iterations="), "{finished}");
+    assert!(line("checkpoint written").contains("dir="));
+    // info hides the per-epoch debug events.
+    assert!(!log.contains("DEBUG"), "{log}");
+
+    let out = run(&dir.path("silent"), None);
+    assert!(out.stderr.is_empty(), "{}", stderr(&out));
 }

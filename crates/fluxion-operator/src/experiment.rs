@@ -22,7 +22,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::{load_burgers, load_darcy, load_navier_stokes, OperatorData};
 use crate::train::{
-    latest_checkpoint, Normalization, TrainConfig, TrainObserver, TrainReport, Trainer,
+    latest_checkpoint, Normalization, SamplePrediction, TrainConfig, TrainObserver, TrainReport,
+    Trainer,
 };
 use crate::{Error, Fno, FnoConfig, Result};
 
@@ -354,8 +355,11 @@ impl FnoExperiment {
         })?;
         let path = dir.join(self.generated_file_name());
         if path.is_file() {
+            tracing::info!(path = %path.display(), "reusing generated data");
             return Ok(path);
         }
+        tracing::info!(problem = ?self.problem, path = %path.display(), "generating data");
+        let start = std::time::Instant::now();
         let opts = WriteOptions::default();
         match self.problem {
             Problem::Burgers {
@@ -411,6 +415,11 @@ impl FnoExperiment {
             }
             .generate(&path, opts, &no_progress)?,
         };
+        tracing::info!(
+            path = %path.display(),
+            seconds = start.elapsed().as_secs_f64(),
+            "generated data"
+        );
         Ok(path)
     }
 
@@ -450,6 +459,10 @@ pub struct ExperimentReport {
     pub test_error: f64,
     /// Published numbers, with our error divided by each.
     pub published: Vec<(Published, f64)>,
+    /// The first test sample with the final model's prediction, for plots (`None` without
+    /// test samples; not serialised, so `report.json` stays small).
+    #[serde(skip)]
+    pub sample: Option<SamplePrediction>,
 }
 
 impl ExperimentReport {
@@ -483,7 +496,7 @@ pub fn run(
 /// Runs `experiment` end to end on `device`: reads `data_path`, or generates the data set into
 /// `out_dir/data/` when none is given; trains with checkpoints in `out_dir/checkpoints/`
 /// (continuing from the latest when `resume`); writes `out_dir/report.json` (temporary file +
-/// rename) and returns the report.
+/// rename) and returns the report, with the first test sample's prediction.
 ///
 /// # Errors
 /// An existing checkpoint in `out_dir` without `resume` (so nothing is overwritten by
@@ -523,6 +536,11 @@ pub fn run_on(
     }
     let train = trainer.fit(observer)?;
     let test_error = train.final_test_error;
+    let sample = if train.ntest > 0 {
+        Some(trainer.predict_sample(0)?)
+    } else {
+        None
+    };
     let report = ExperimentReport {
         experiment: experiment.clone(),
         data_path,
@@ -533,6 +551,7 @@ pub fn run_on(
             .collect(),
         test_error,
         train,
+        sample,
     };
     crate::train::write_atomic(&out_dir.join("report.json"), report.to_json().as_bytes())?;
     Ok(report)

@@ -32,7 +32,8 @@ use serde::{Deserialize, Serialize};
 pub(crate) use checkpoint::write_atomic;
 pub use checkpoint::{latest_checkpoint, LATEST_FILE};
 pub use report::{
-    EpochRecord, NoObserver, PdeBenchSummary, TrainEvent, TrainObserver, TrainReport,
+    EpochRecord, NoObserver, PdeBenchSummary, SamplePrediction, TrainEvent, TrainObserver,
+    TrainReport,
 };
 
 use crate::data::OperatorData;
@@ -271,6 +272,7 @@ impl Trainer {
         };
         self.load_checkpoint(&ckpt)?;
         self.resumed_from = self.epoch;
+        tracing::info!(epoch = self.epoch, path = %ckpt.display(), "resumed from checkpoint");
         Ok(Some(self.epoch))
     }
 
@@ -280,10 +282,25 @@ impl Trainer {
     /// # Errors
     /// Op errors; checkpoint write errors.
     pub fn fit(&mut self, observer: &mut dyn TrainObserver) -> Result<TrainReport> {
+        tracing::info!(
+            from_epoch = self.epoch,
+            epochs = self.config.epochs,
+            ntrain = self.x_train.dims()[0],
+            ntest = self.x_test.dims()[0],
+            parameters = self.model.parameter_count(),
+            "training starts"
+        );
         while self.epoch < self.config.epochs {
             self.train_epoch(observer)?;
         }
-        self.report()
+        let report = self.report()?;
+        tracing::info!(
+            epochs = report.epochs.len(),
+            test_error = report.final_test_error,
+            train_seconds = report.train_seconds,
+            "training finished"
+        );
+        Ok(report)
     }
 
     /// The report of the epochs done so far, with the final test error and PDEBench metrics.
@@ -343,9 +360,18 @@ impl Trainer {
             let (loss, _) = self.batch_loss(&Var::constant(xb), &Var::constant(yb))?;
             loss.backward()?;
             self.opt.step()?;
-            total += loss.tensor().to_dtype(DType::F64)?.to_scalar::<f64>()?;
+            let batch_loss = loss.tensor().to_dtype(DType::F64)?.to_scalar::<f64>()?;
+            total += batch_loss;
             seen += idx.len();
             let secs = start.elapsed().as_secs_f64();
+            tracing::trace!(
+                epoch = e + 1,
+                batch = bi + 1,
+                batches = batches.len(),
+                samples = idx.len(),
+                loss = batch_loss / idx.len() as f64 / self.steps_per_sample() as f64,
+                "batch"
+            );
             observer.observe(&TrainEvent {
                 epoch: e + 1,
                 epochs: self.config.epochs,
@@ -368,6 +394,16 @@ impl Trainer {
             seconds,
             samples_per_sec: n as f64 / seconds.max(1e-12),
         };
+        tracing::info!(
+            epoch = record.epoch,
+            epochs = self.config.epochs,
+            train_loss = record.train_loss,
+            test_error,
+            lr,
+            samples_per_sec = record.samples_per_sec,
+            seconds,
+            "epoch"
+        );
         self.history.push(record.clone());
         self.epoch += 1;
         if let Some(dir) = self.checkpoint_dir.clone() {

@@ -47,6 +47,9 @@ use crate::{Error, Result};
 /// Observer of every optimizer step (progress bars, logging).
 pub type Observer = Box<dyn FnMut(&EpochRecord) + Send>;
 
+/// First-order epochs between two `debug` events of the loss (the others are `trace`).
+const LOG_EVERY: u64 = 100;
+
 /// Trains a network on a [`PinnProblem`]; see the module docs.
 pub struct PinnTrainer<M: Module> {
     pub(crate) problem: PinnProblem,
@@ -335,9 +338,15 @@ impl<M: Module> PinnTrainer<M> {
         };
         self.after_step(&record)?;
         let e = self.epoch;
+        if e.is_multiple_of(LOG_EVERY) || e == self.config.epochs as u64 {
+            tracing::debug!(phase = ?record.phase, epoch = e, loss, lr, ms = record.ms, "epoch");
+        } else {
+            tracing::trace!(phase = ?record.phase, epoch = e, loss, lr, ms = record.ms, "epoch");
+        }
         if self.config.checkpoint_every > 0 && e.is_multiple_of(self.config.checkpoint_every as u64)
         {
             self.save_checkpoint(Phase::Adam)?;
+            self.log_checkpoint(record.phase);
         }
         if let Some(r) = self.config.refinement.clone() {
             if e.is_multiple_of(r.every() as u64) {
@@ -345,6 +354,19 @@ impl<M: Module> PinnTrainer<M> {
             }
         }
         Ok(record)
+    }
+
+    /// The `info` event of a checkpoint just written (nothing without a checkpoint directory).
+    fn log_checkpoint(&self, phase: Phase) {
+        if let Some(dir) = &self.config.checkpoint_dir {
+            tracing::info!(
+                ?phase,
+                epoch = self.epoch,
+                lbfgs_steps = self.lbfgs_steps,
+                dir = %dir.display(),
+                "checkpoint written"
+            );
+        }
     }
 
     fn after_step(&mut self, record: &EpochRecord) -> Result<()> {
@@ -392,6 +414,15 @@ impl<M: Module> PinnTrainer<M> {
     /// # Errors
     /// As [`PinnTrainer::epoch_step`] and [`PinnTrainer::run_lbfgs`].
     pub fn train(&mut self) -> Result<TrainReport> {
+        // A resumed trainer starts past epoch 0 (or into the L-BFGS phase).
+        tracing::info!(
+            phase = ?self.phase(),
+            epoch = self.epoch,
+            epochs = self.config.epochs,
+            lbfgs_steps = self.lbfgs_steps,
+            lbfgs_phase_steps = self.config.lbfgs.map_or(0, |l| l.steps),
+            "training starts"
+        );
         let t0 = Instant::now();
         while self.epoch < self.config.epochs as u64 {
             self.epoch_step()?;
@@ -399,6 +430,13 @@ impl<M: Module> PinnTrainer<M> {
         let first_order_seconds = t0.elapsed().as_secs_f64();
         let t1 = Instant::now();
         if let Some(lb) = self.config.lbfgs {
+            tracing::info!(
+                from = ?self.phase(),
+                to = ?Phase::Lbfgs,
+                epoch = self.epoch,
+                loss = self.history.last().map_or(f64::NAN, |r| r.loss),
+                "phase change"
+            );
             self.run_lbfgs(lb)?;
         }
         let lbfgs_seconds = t1.elapsed().as_secs_f64();
@@ -446,6 +484,7 @@ impl<M: Module> PinnTrainer<M> {
         self.refresh(self.epoch)?;
         let weights = self.weighting.weights();
         let max_eval = cfg.max_eval() as u64;
+        let mut reason = "step budget spent";
         while self.lbfgs_steps < phase.steps as u64 {
             let start = Instant::now();
             let (iter0, eval0) = (lbfgs.n_iter(), lbfgs.func_evals());
@@ -493,14 +532,32 @@ impl<M: Module> PinnTrainer<M> {
                 ms: start.elapsed().as_secs_f64() * 1e3,
             };
             self.lbfgs_steps += 1;
+            tracing::debug!(
+                step = self.lbfgs_steps,
+                loss,
+                iterations = lbfgs.n_iter() - iter0,
+                evaluations = lbfgs.func_evals() - eval0,
+                ms = record.ms,
+                "L-BFGS step"
+            );
             self.after_step(&record)?;
             if self.config.checkpoint_every > 0 {
                 self.save_checkpoint_with(Phase::Lbfgs, &lbfgs)?;
+                self.log_checkpoint(Phase::Lbfgs);
             }
             if converged && phase.stop_when_converged {
+                reason = "converged (a step stopped on a tolerance)";
                 break;
             }
         }
+        tracing::info!(
+            reason,
+            steps = self.lbfgs_steps,
+            iterations = self.lbfgs_counts.0,
+            evaluations = self.lbfgs_counts.1,
+            loss = self.history.last().map_or(f64::NAN, |r| r.loss),
+            "L-BFGS finished"
+        );
         Ok(())
     }
 
@@ -513,6 +570,34 @@ impl<M: Module> PinnTrainer<M> {
     pub fn evaluate(&self, reference: &Target, counts: &[usize]) -> Result<EvalReport> {
         evaluate(&self.problem, &self.net, reference, counts)
     }
+
+    /// The grid [`PinnTrainer::evaluate`] scores on (`counts` points per axis over the whole
+    /// domain, ends included, the last axis fastest) and the network's outputs there,
+    /// row-major `[points, outputs]`: for plots of the prediction against the reference.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for counts that do not match the domain; network errors.
+    pub fn predict_grid(&self, counts: &[usize]) -> Result<(PointSet, Vec<f64>)> {
+        predict_grid(&self.problem, &self.net, counts)
+    }
+}
+
+/// [`PinnTrainer::predict_grid`] for any network.
+fn predict_grid(
+    problem: &PinnProblem,
+    net: &dyn Module,
+    counts: &[usize],
+) -> Result<(PointSet, Vec<f64>)> {
+    let params = net.parameters();
+    let (dtype, device) = params
+        .first()
+        .map_or((DType::F64, Device::Cpu), |p| (p.dtype(), p.device()));
+    let grid = SamplerConfig::Grid {
+        counts: Some(counts.to_vec()),
+    }
+    .sample(&problem.domain, &Region::Interior, 1, 0, 0)?;
+    let u = problem.predict(net, &grid, dtype, &device)?;
+    Ok((grid, u))
 }
 
 /// [`PinnTrainer::evaluate`] for any network.
@@ -525,16 +610,8 @@ pub fn evaluate(
     reference: &Target,
     counts: &[usize],
 ) -> Result<EvalReport> {
-    let params = net.parameters();
-    let (dtype, device) = params
-        .first()
-        .map_or((DType::F64, Device::Cpu), |p| (p.dtype(), p.device()));
-    let grid = SamplerConfig::Grid {
-        counts: Some(counts.to_vec()),
-    }
-    .sample(&problem.domain, &Region::Interior, 1, 0, 0)?;
+    let (grid, u) = predict_grid(problem, net, counts)?;
     let m = problem.outputs;
-    let u = problem.predict(net, &grid, dtype, &device)?;
     let truth = reference.eval_all(&grid, m);
     let (mut num, mut den, mut max) = (0.0f64, 0.0f64, 0.0f64);
     for (a, b) in u.iter().zip(&truth) {

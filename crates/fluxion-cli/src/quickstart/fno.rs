@@ -136,19 +136,12 @@ pub(super) fn fno(
     let ntest = data.ntest();
     let pred_all = to_f64(&trainer.predict(&data.x_test)?)?;
     let truth_all = to_f64(&data.y_test)?;
-    let (pred, truth) = (&pred_all[..s], &truth_all[..s]);
-    let grid = |v: &[f64]| -> Vec<(f64, f64)> {
-        v.iter()
-            .enumerate()
-            .map(|(j, &u)| (j as f64 / v.len() as f64, u))
-            .collect()
-    };
     let pred_plot = out.join("fno_prediction.png");
-    line_plot(
+    crate::prediction_plots::fno_sample(
         &pred_plot,
-        &LinePlot::new("FNO-1d: u(x, t = 1) for test sample 0", "x", "u(x, 1)")
-            .with(Series::new("truth", grid(truth), Mark::Line))
-            .with(Series::new("FNO prediction", grid(pred), Mark::Dashed)),
+        "FNO-1d on Burgers, u(x, t = 1)",
+        &trainer.predict_sample(0)?,
+        None,
     )?;
     let abs_err: Vec<f64> = pred_all
         .iter()

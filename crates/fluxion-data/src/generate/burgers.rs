@@ -102,7 +102,7 @@ impl BurgersEtdrk4 {
         &self,
         v: &[Complex64],
         out: &mut [Complex64],
-        spec: &mut Vec<Complex64>,
+        spec: &mut [Complex64],
         real: &mut [f64],
         scratch: &mut Vec<Complex64>,
     ) {

@@ -111,6 +111,11 @@ impl SampleRng {
 
 /// Runs `sample(i)` for `i in 0..n` in parallel, in blocks of `block` samples, and hands each
 /// block's outputs (in sample order) to `write(start, outputs)` on the calling thread.
+///
+/// Logs through `tracing`: the start (generator, samples, block, threads) and the end (seconds,
+/// samples per second) at info, each block at debug. The generator is named by the calling
+/// file (`burgers`, `darcy`, …), found with `#[track_caller]`.
+#[track_caller]
 pub(crate) fn run_blocks<T: Send>(
     n: usize,
     block: usize,
@@ -119,6 +124,12 @@ pub(crate) fn run_blocks<T: Send>(
     progress: Progress<'_>,
 ) -> Result<()> {
     let block = block.max(1);
+    let generator = std::path::Path::new(std::panic::Location::caller().file())
+        .file_stem()
+        .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+    let threads = rayon::current_num_threads();
+    tracing::info!(generator, samples = n, block, threads, "generating");
+    let clock = std::time::Instant::now();
     let mut start = 0;
     while start < n {
         let end = (start + block).min(n);
@@ -128,8 +139,17 @@ pub(crate) fn run_blocks<T: Send>(
             .collect::<Result<_>>()?;
         write(start, out)?;
         progress(end, n);
+        tracing::debug!(generator, done = end, samples = n, "block written");
         start = end;
     }
+    let seconds = clock.elapsed().as_secs_f64();
+    tracing::info!(
+        generator,
+        samples = n,
+        seconds,
+        samples_per_sec = n as f64 / seconds.max(1e-12),
+        "generated"
+    );
     Ok(())
 }
 

@@ -160,6 +160,7 @@ impl Trainer {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         write_atomic(&dir.join(LATEST_FILE), name.as_bytes())?;
+        tracing::info!(epoch = self.epoch, path = %folder.display(), "checkpoint written");
         // Older folders go only after LATEST points at the new one.
         if let Ok(entries) = fs::read_dir(dir) {
             for e in entries.flatten() {

@@ -6,7 +6,7 @@ use fluxion_data::metrics::{pdebench_metrics, MetricOptions};
 use fluxion_nn::Module;
 use fluxion_tensor::{DType, Tensor};
 
-use super::{PdeBenchSummary, Trainer};
+use super::{PdeBenchSummary, SamplePrediction, Trainer};
 use crate::data::to_device;
 use crate::loss::{relative_l2, relative_lp_per_sample, Reduction};
 use crate::Result;
@@ -98,6 +98,36 @@ impl Trainer {
         }
         let refs: Vec<&Tensor> = outs.iter().collect();
         Ok(Tensor::concat(&refs, 0)?)
+    }
+
+    /// Test sample `index`, its target and the model's decoded prediction (for plots).
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidArgument`] for an index past the test set; op errors.
+    pub fn predict_sample(&self, index: usize) -> Result<SamplePrediction> {
+        let ntest = self.x_test.dims()[0];
+        if index >= ntest {
+            return Err(crate::Error::invalid(
+                "Trainer::predict_sample",
+                format!("test sample {index} of {ntest}"),
+            ));
+        }
+        let x = self.x_test.narrow(0, index, 1)?.contiguous()?;
+        let y = self.y_test.narrow(0, index, 1)?.contiguous()?;
+        let pred = self.predict(&x)?;
+        let rel_l2 = mean_relative_l2(&pred, &y)?;
+        let values = |t: &Tensor| -> Result<Vec<f64>> { Ok(t.to_dtype(DType::F64)?.to_vec()?) };
+        let (xd, yd) = (x.dims(), y.dims());
+        Ok(SamplePrediction {
+            index,
+            grid: xd[1..xd.len() - 1].to_vec(),
+            in_channels: xd[xd.len() - 1],
+            out_channels: yd[yd.len() - 1],
+            input: values(&x)?,
+            truth: values(&y)?,
+            prediction: values(&pred)?,
+            rel_l2,
+        })
     }
 
     /// Mean over samples of `‖pred − y‖₂ / ‖y‖₂` for raw inputs `x` and raw targets `y`.

@@ -124,3 +124,59 @@ impl TrainReport {
         serde_json::to_string_pretty(self).expect("plain data serialises")
     }
 }
+
+/// One test sample, its target and the model's prediction as plain row-major values, for plots
+/// and inspection ([`crate::Trainer::predict_sample`]): `input` is `[n…, C_in]`, `truth` and
+/// `prediction` are `[n…, C_y]` on the physical scale (a rollout: C_y is its predicted time
+/// steps, in order).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SamplePrediction {
+    /// Index in the test set.
+    pub index: usize,
+    /// Grid points per spatial axis, `n…`.
+    pub grid: Vec<usize>,
+    /// Input channels C_in.
+    pub in_channels: usize,
+    /// Output channels C_y.
+    pub out_channels: usize,
+    /// The input, `[n…, C_in]`.
+    pub input: Vec<f64>,
+    /// The target, `[n…, C_y]`.
+    pub truth: Vec<f64>,
+    /// The model's prediction, `[n…, C_y]`.
+    pub prediction: Vec<f64>,
+    /// ‖prediction − truth‖₂ / ‖truth‖₂ over the sample (the test error's summand).
+    pub rel_l2: f64,
+}
+
+impl SamplePrediction {
+    /// Input channel `c` on the grid, row-major `[n…]`.
+    ///
+    /// # Panics
+    /// `c ≥ in_channels`.
+    pub fn input_channel(&self, c: usize) -> Vec<f64> {
+        channel(&self.input, self.in_channels, c)
+    }
+
+    /// Target channel `c` on the grid, row-major `[n…]`.
+    ///
+    /// # Panics
+    /// `c ≥ out_channels`.
+    pub fn truth_channel(&self, c: usize) -> Vec<f64> {
+        channel(&self.truth, self.out_channels, c)
+    }
+
+    /// Predicted channel `c` on the grid, row-major `[n…]`.
+    ///
+    /// # Panics
+    /// `c ≥ out_channels`.
+    pub fn prediction_channel(&self, c: usize) -> Vec<f64> {
+        channel(&self.prediction, self.out_channels, c)
+    }
+}
+
+/// Channel `c` of channel-last `values` with `channels` channels.
+fn channel(values: &[f64], channels: usize, c: usize) -> Vec<f64> {
+    assert!(c < channels, "channel {c} of {channels}");
+    values.iter().skip(c).step_by(channels).copied().collect()
+}
