@@ -43,8 +43,6 @@ pub enum Mark {
     Line,
     /// A dashed line through the points.
     Dashed,
-    /// A small circle at each point.
-    Markers,
 }
 
 /// One named series of a [`LinePlot`].
@@ -253,13 +251,6 @@ where
                     .draw_series(DashedLineSeries::new(pts, 8, 5, style))?
                     .label(name)
                     .legend(line_key);
-            }
-            Mark::Markers => {
-                let dot = ShapeStyle::from(&color).filled();
-                chart
-                    .draw_series(pts.into_iter().map(move |p| Circle::new(p, 3, dot)))?
-                    .label(name)
-                    .legend(move |(x, y)| Circle::new((x + 10, y), 3, dot));
             }
         }
     }
@@ -518,7 +509,7 @@ mod tests {
             .with(Series::new(
                 "with a zero",
                 xs.iter().map(|&x| (x, x)).collect(),
-                Mark::Markers,
+                Mark::Dashed,
             ));
         let lines = dir.join("lines.png");
         line_plot(&lines, &plot).unwrap();

@@ -27,7 +27,7 @@ use fluxion_operator::experiment::{FnoExperiment, Problem, Scale as FnoScale};
 use fluxion_operator::train::{Normalization, TrainConfig, TrainEvent, Trainer};
 use fluxion_operator::{Fno, FnoConfig};
 use fluxion_pinn::zoo::{PinnExperiment, ProblemKind, Scale as ZooScale};
-use fluxion_pinn::{EpochRecord, PointSet};
+use fluxion_pinn::EpochRecord;
 use fluxion_tensor::Tensor;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;

@@ -62,30 +62,13 @@ pub(super) fn pinn_decay(
         ),
     );
 
-    let n = 201;
-    let ts: Vec<f64> = (0..n).map(|i| 5.0 * i as f64 / (n - 1) as f64).collect();
-    let points = PointSet::new(1, ts.clone(), None)?;
-    let u = trainer
-        .problem()
-        .predict(trainer.net(), &points, exp.precision.dtype(), device)?;
     let plot = out.join("pinn_decay.png");
-    line_plot(
+    crate::prediction_plots::pinn_grid(
         &plot,
-        &LinePlot::new("PINN: dy/dt + y = 0, y(0) = 1", "t", "y(t)")
-            .with(Series::new(
-                "exact e^(-t)",
-                ts.iter().map(|&t| (t, (-t).exp())).collect(),
-                Mark::Line,
-            ))
-            .with(Series::new(
-                "PINN",
-                ts.iter()
-                    .copied()
-                    .zip(u.iter().copied())
-                    .step_by(5)
-                    .collect(),
-                Mark::Markers,
-            )),
+        "PINN dy/dt + y = 0, y(0) = 1",
+        &trainer,
+        &reference.target,
+        &[201],
     )?;
     let (reference_text, pass) = match size {
         Size::Default => (format!("target < {PINN_TARGET:.0e}"), err < PINN_TARGET),
