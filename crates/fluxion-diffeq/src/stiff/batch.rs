@@ -1,21 +1,23 @@
-//! The adaptive Rosenbrock driver for a batch of independent systems held as one `[B, n]`
-//! [`Tensor`] (f32 or f64, any device).
+//! The Rosenbrock solve of a batch of independent systems held as one `[B, n]` [`Tensor`]
+//! (f32 or f64, any device): the public entry points, [`BatchLinearSolve`] and the host-side
+//! [`BatchLu`] linear algebra the step loop of [`driver`](super::driver) runs on.
 
 use fluxion_tensor::{DType, Device, Shape, Tensor};
 
-use crate::controller::{plan_step, StepSpan};
-use crate::dense::{eval_step, DenseOutput};
-use crate::error::{invalid, Error, Result};
-use crate::options::{Options, SaveAt, Stats, StepMode};
+use crate::error::{invalid, Result};
+use crate::options::Options;
 use crate::solve::Solution;
-use crate::state::{rms_norm, OdeState};
 
 use super::batch_jacobian::BatchJacobian;
 use super::batch_lu::BatchLu;
-use super::control::{RosenbrockOptions, StepControl};
-use super::dense::{dense_slopes, ROSENBROCK_DENSE, ROSENBROCK_DENSE_LEN};
-use super::rosenbrock::{check_args, first_step, MAX_RETRIES};
-use super::tableau::{RosenbrockTableau, StiffMethod};
+use super::control::RosenbrockOptions;
+use super::driver::{rosenbrock, Linearisation};
+use super::tableau::StiffMethod;
+#[cfg(doc)]
+use crate::{
+    error::Error,
+    options::{SaveAt, Stats},
+};
 
 /// How [`solve_stiff_batch_with`] solves the stage systems `(I/(hγ) − J_b)·u_b = r_b`.
 ///
@@ -146,8 +148,8 @@ where
 /// [`Error::MaxStepsReached`]; any error from `f` or `jac`.
 pub fn solve_stiff_batch_with<F>(
     method: StiffMethod,
-    mut f: F,
-    mut jac: BatchJacobian<'_>,
+    f: F,
+    jac: BatchJacobian<'_>,
     t_span: (f64, f64),
     y0: &Tensor,
     opts: &Options,
@@ -156,7 +158,6 @@ pub fn solve_stiff_batch_with<F>(
 where
     F: FnMut(f64, &Tensor, &mut Tensor) -> Result<()>,
 {
-    let tab: &RosenbrockTableau = method.tableau();
     if y0.rank() != 2 {
         return Err(invalid(
             "y0",
@@ -174,234 +175,122 @@ where
         ));
     }
     let (bsz, n) = (y0.dims()[0], y0.dims()[1]);
-    let nn = n * n;
-    let (t0, t_end) = t_span;
-    let times = check_args(t_span, bsz * n, n, opts)?;
-    let span = t_end - t0;
-    let dir = if span < 0.0 { -1.0 } else { 1.0 };
-    let adaptive = matches!(opts.step, StepMode::Adaptive { .. });
-    let (rtol, atol) = (&opts.rtol, &opts.atol);
     let device = y0.device().clone();
     let linear = match ropts.linear_solve {
         BatchLinearSolve::Auto if device.is_cpu() => BatchLinearSolve::HostLu,
         BatchLinearSolve::Auto => BatchLinearSolve::HostInverse,
         l => l,
     };
-
-    let s = tab.stages();
-    let mut y = y0.clone();
-    let mut stats = Stats::default();
-    let mut sol = Solution {
-        ts: Vec::new(),
-        ys: Vec::new(),
-        stats,
-        events: Vec::new(),
-        terminated: false,
-        dense: opts.dense.then(|| DenseOutput::new(&ROSENBROCK_DENSE)),
+    let mut lin = BatchSystems {
+        jac,
+        linear,
+        dtype,
+        device,
+        bsz,
+        n,
+        lu: BatchLu::new(bsz, n),
+        jhost: Vec::new(),
+        dfdt: None,
+        emat: vec![0.0; bsz * n * n],
+        inv_host: match linear {
+            BatchLinearSolve::HostInverse => vec![0.0; bsz * n * n],
+            _ => Vec::new(),
+        },
+        inverse: None,
     };
-    let mut next_time = 0;
-    while next_time < times.len() && times[next_time] == t0 {
-        sol.ts.push(t0);
-        sol.ys.push(y.clone());
-        next_time += 1;
-    }
-    if matches!(opts.save, SaveAt::Steps) || (span == 0.0 && matches!(opts.save, SaveAt::End)) {
-        sol.ts.push(t0);
-        sol.ys.push(y.clone());
-    }
-    if span == 0.0 {
-        return Ok(sol);
-    }
+    rosenbrock(
+        method.tableau(),
+        f,
+        &mut lin,
+        t_span,
+        y0.clone(),
+        opts,
+        ropts,
+    )
+}
 
-    let mut f0 = y.zeros_like()?;
-    f(t0, &y, &mut f0)?;
-    stats.f_evals += 1;
-    if f0.dims() != y.dims() {
-        return Err(invalid(
-            "f",
-            format!("returned shape {:?} for a state of [{bsz}, {n}]", f0.dims()),
-        ));
-    }
-    let mut h = first_step(opts, &mut f, t0, &y, &f0, span, tab, &mut stats)? * dir;
+/// A batch's linear algebra: `J` (`[B, n, n]`) from a [`BatchJacobian`] copied to the host,
+/// every `E_b = I/(hγ) − J_b` factored by [`BatchLu`], stages solved as
+/// [`BatchLinearSolve`] says.
+struct BatchSystems<'a> {
+    jac: BatchJacobian<'a>,
+    linear: BatchLinearSolve,
+    dtype: DType,
+    device: Device,
+    bsz: usize,
+    n: usize,
+    lu: BatchLu,
+    jhost: Vec<f64>,
+    dfdt: Option<Tensor>,
+    emat: Vec<f64>,
+    inv_host: Vec<f64>,
+    /// `E_b⁻¹` as `[B, n, n]` on the state's device ([`BatchLinearSolve::HostInverse`]).
+    inverse: Option<Tensor>,
+}
 
-    let span = StepSpan {
-        t0,
-        t_end,
-        dir,
-        adaptive,
-        dt_fixed: h,
-    };
-    let k = tab.error_exponent();
-    let mut lu = BatchLu::new(bsz, n);
-    let mut jhost: Vec<f64> = Vec::new();
-    let mut dfdt: Option<Tensor> = None;
-    let mut emat = vec![0.0; bsz * nn];
-    let mut inv_host = match linear {
-        BatchLinearSolve::HostInverse => vec![0.0; bsz * nn],
-        _ => Vec::new(),
-    };
-    let mut us: Vec<Tensor> = (0..s)
-        .map(|_| OdeState::zeros_like(&y))
-        .collect::<Result<_>>()?;
-    let mut y_stage = y.zeros_like()?;
-    let mut fs = y.zeros_like()?;
-    let mut rhs = y.zeros_like()?;
-    let mut y_new = y.zeros_like()?;
-    let mut err = y.zeros_like()?;
-    let mut ks: Vec<Tensor> = (0..ROSENBROCK_DENSE_LEN)
-        .map(|_| OdeState::zeros_like(&y))
-        .collect::<Result<_>>()?;
-    let mut t = t0;
-    let mut need_jac = true;
-    let mut control = StepControl::new(ropts.controller, k);
-    let mut steps = 0usize;
-    let mut retries = 0usize;
-
-    loop {
-        if need_jac {
-            let (jm, evals) = jac.jacobian(&mut f, t, &y, &f0)?;
-            stats.f_evals += evals;
-            jhost = to_host(&jm)?;
-            let (d, evals) = jac.time_derivative(&mut f, t, &y, &f0)?;
-            stats.f_evals += evals;
-            dfdt = d;
-            need_jac = false;
+impl Linearisation<Tensor> for BatchSystems<'_> {
+    fn check_rhs(&self, f0: &Tensor) -> Result<()> {
+        let (bsz, n) = (self.bsz, self.n);
+        if f0.dims() != [bsz, n] {
+            return Err(invalid(
+                "f",
+                format!("returned shape {:?} for a state of [{bsz}, {n}]", f0.dims()),
+            ));
         }
-        let (h_next, last) = plan_step(&span, t, h, stats.accepted, steps, opts)?;
-        h = h_next;
-        steps += 1;
+        Ok(())
+    }
 
-        // E_b = I/(hγ) − J_b, factored once for all stages.
-        let fac = 1.0 / (h * tab.gamma);
-        for (e, j) in emat.iter_mut().zip(&jhost) {
+    fn linearise<F>(&mut self, f: &mut F, t: f64, y: &Tensor, f0: &Tensor) -> Result<usize>
+    where
+        F: FnMut(f64, &Tensor, &mut Tensor) -> Result<()>,
+    {
+        let (jm, evals) = self.jac.jacobian(f, t, y, f0)?;
+        self.jhost = to_host(&jm)?;
+        let (d, evals_t) = self.jac.time_derivative(f, t, y, f0)?;
+        self.dfdt = d;
+        Ok(evals + evals_t)
+    }
+
+    fn factor(&mut self, fac: f64) -> Result<std::result::Result<(), usize>> {
+        let (n, nn) = (self.n, self.n * self.n);
+        for (e, j) in self.emat.iter_mut().zip(&self.jhost) {
             *e = -j;
         }
-        for b in 0..bsz {
+        for b in 0..self.bsz {
             for i in 0..n {
-                emat[b * nn + i * n + i] += fac;
+                self.emat[b * nn + i * n + i] += fac;
             }
         }
-        if let Err((_system, column)) = lu.factor(&emat) {
-            retries += 1;
-            if retries >= MAX_RETRIES || !adaptive {
-                return Err(Error::SingularMatrix {
-                    t,
-                    h,
-                    steps,
-                    column,
-                });
-            }
-            stats.rejected += 1;
-            h *= 0.5;
-            control.failed();
-            continue;
+        if let Err((_system, column)) = self.lu.factor(&self.emat) {
+            return Ok(Err(column));
         }
-        let inverse = match linear {
+        self.inverse = match self.linear {
             BatchLinearSolve::HostInverse => {
-                lu.inverse(&mut inv_host);
-                Some(from_host(&inv_host, [bsz, n, n], dtype, &device)?)
+                self.lu.inverse(&mut self.inv_host);
+                let dims = [self.bsz, n, n];
+                Some(from_host(&self.inv_host, dims, self.dtype, &self.device)?)
             }
             _ => None,
         };
+        Ok(Ok(()))
+    }
 
-        // Stages: E·uᵢ = f(t + cᵢh, y + Σ aᵢⱼuⱼ) + Σ (Cᵢⱼ/h)uⱼ + h·dᵢ·∂f/∂t, batched.
-        for i in 0..s {
-            if i == 0 {
-                fs = f0.clone();
-            } else {
-                Tensor::lin_comb(&mut y_stage, Some(&y), 1.0, tab.a[i], &us[..i])?;
-                f(t + tab.c[i] * h, &y_stage, &mut fs)?;
-                stats.f_evals += 1;
+    fn solve(&mut self, u: &mut Tensor) -> Result<()> {
+        *u = match &self.inverse {
+            Some(inv) => inv.matmul(&u.unsqueeze(2)?)?.squeeze(2)?,
+            None => {
+                let mut x = to_host(u)?;
+                self.lu.solve(&mut x);
+                from_host(&x, [self.bsz, self.n], self.dtype, &self.device)?
             }
-            Tensor::lin_comb(&mut rhs, Some(&fs), 1.0 / h, tab.c_mat[i], &us[..i])?;
-            if let (Some(d), true) = (&dfdt, tab.d[i] != 0.0) {
-                rhs = rhs.add(&d.mul_scalar(h * tab.d[i])?)?;
-            }
-            us[i] = match &inverse {
-                Some(inv) => inv.matmul(&rhs.unsqueeze(2)?)?.squeeze(2)?,
-                None => {
-                    let mut x = to_host(&rhs)?;
-                    lu.solve(&mut x);
-                    from_host(&x, [bsz, n], dtype, &device)?
-                }
-            };
-        }
-        Tensor::lin_comb(&mut y_new, Some(&y), 1.0, tab.b, &us)?;
-        Tensor::lin_comb(&mut err, None, 1.0, tab.e, &us)?;
-        let err_norm = if adaptive {
-            rms_norm(&err, &y, &y_new, rtol, atol)?
-        } else {
-            0.0
         };
-        if !err_norm.is_finite() || !y_new.is_finite()? {
-            retries += 1;
-            if retries >= MAX_RETRIES || !adaptive {
-                return Err(Error::NonFiniteState { t, h, steps });
-            }
-            stats.rejected += 1;
-            h *= 0.5;
-            control.failed();
-            continue;
-        }
-        retries = 0;
-        if adaptive && err_norm > 1.0 {
-            stats.rejected += 1;
-            h *= control.reject(&opts.controller, err_norm);
-            continue;
-        }
-        stats.accepted += 1;
-        let t_new = if last { t_end } else { t + h };
-
-        let times_due = next_time < times.len() && (times[next_time] - t_new) * dir <= 0.0;
-        if times_due || sol.dense.is_some() {
-            dense_slopes(tab, h, &y, &y_new, &us, &mut ks)?;
-        }
-        match &opts.save {
-            SaveAt::Steps => {
-                sol.ts.push(t_new);
-                sol.ys.push(y_new.clone());
-            }
-            SaveAt::Times(_) => {
-                while next_time < times.len() && (times[next_time] - t_new) * dir <= 0.0 {
-                    let te = times[next_time];
-                    let mut ye = y_new.clone();
-                    if te != t_new {
-                        eval_step(&ROSENBROCK_DENSE, t, h, &y, &ks, te, &mut ye)?;
-                    }
-                    sol.ts.push(te);
-                    sol.ys.push(ye);
-                    next_time += 1;
-                }
-            }
-            SaveAt::End => {}
-        }
-        if let Some(d) = sol.dense.as_mut() {
-            d.push(t, h, &y, &ks);
-        }
-
-        let factor = if adaptive {
-            control.accept(&opts.controller, err_norm, h)
-        } else {
-            1.0
-        };
-        std::mem::swap(&mut y, &mut y_new);
-        t = t_new;
-        if last {
-            break;
-        }
-        f(t, &y, &mut f0)?;
-        stats.f_evals += 1;
-        need_jac = true;
-        h *= factor;
+        Ok(())
     }
 
-    if matches!(opts.save, SaveAt::End) {
-        sol.ts.push(t);
-        sol.ys.push(y);
+    fn add_time_derivative(&self, u: &mut Tensor, hd: f64) -> Result<()> {
+        if let Some(d) = &self.dfdt {
+            *u = u.add(&d.mul_scalar(hd)?)?;
+        }
+        Ok(())
     }
-    if let Some(d) = sol.dense.as_mut() {
-        d.set_end(t);
-    }
-    sol.stats = stats;
-    Ok(sol)
 }

@@ -6,20 +6,9 @@ use fluxion_tensor::{DType, Tensor};
 
 use crate::error::{invalid, Result};
 
+use super::source::{JacobianKind, Source, TimeKind};
+
 type TensorFn<'a> = Box<dyn FnMut(f64, &Tensor) -> Result<Tensor> + 'a>;
-type VarRhs<'a> = Box<dyn Fn(f64, &Var) -> fluxion_autodiff::Result<Var> + 'a>;
-
-enum Kind<'a> {
-    Analytic(TensorFn<'a>),
-    Autodiff(VarRhs<'a>),
-    FiniteDifferences,
-}
-
-enum TimeKind<'a> {
-    FiniteDifference,
-    Zero,
-    Analytic(TensorFn<'a>),
-}
 
 /// The per-system Jacobians `J[b, i, j] = ∂f_{b,i}/∂y_{b,j}` (a `[B, n, n]` tensor) and the
 /// time derivative `∂f/∂t` (`[B, n]`) of a batch of `B` independent systems, for
@@ -47,26 +36,12 @@ enum TimeKind<'a> {
 /// # Ok::<(), fluxion_diffeq::Error>(())
 /// ```
 pub struct BatchJacobian<'a> {
-    kind: Kind<'a>,
-    time: TimeKind<'a>,
+    src: Source<'a, TensorFn<'a>>,
 }
 
 impl std::fmt::Debug for BatchJacobian<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let kind = match self.kind {
-            Kind::Analytic(_) => "analytic",
-            Kind::Autodiff(_) => "autodiff",
-            Kind::FiniteDifferences => "finite differences",
-        };
-        let time = match self.time {
-            TimeKind::FiniteDifference => "finite difference",
-            TimeKind::Zero => "zero (autonomous)",
-            TimeKind::Analytic(_) => "analytic",
-        };
-        f.debug_struct("BatchJacobian")
-            .field("kind", &kind)
-            .field("time_derivative", &time)
-            .finish()
+        self.src.fmt_as("BatchJacobian", f)
     }
 }
 
@@ -94,8 +69,7 @@ impl<'a> BatchJacobian<'a> {
     /// `[B, n]` (any floating dtype; it is read in f64).
     pub fn analytic(jac: impl FnMut(f64, &Tensor) -> Result<Tensor> + 'a) -> Self {
         BatchJacobian {
-            kind: Kind::Analytic(Box::new(jac)),
-            time: TimeKind::FiniteDifference,
+            src: Source::new(JacobianKind::Analytic(Box::new(jac))),
         }
     }
 
@@ -104,22 +78,20 @@ impl<'a> BatchJacobian<'a> {
     /// solve's closure, with no coupling between the rows.
     pub fn autodiff(f_var: impl Fn(f64, &Var) -> fluxion_autodiff::Result<Var> + 'a) -> Self {
         BatchJacobian {
-            kind: Kind::Autodiff(Box::new(f_var)),
-            time: TimeKind::FiniteDifference,
+            src: Source::new(JacobianKind::Autodiff(Box::new(f_var))),
         }
     }
 
     /// The Jacobian by batched forward differences of the solve's own `f` (see the type's docs).
     pub fn finite_differences() -> Self {
         BatchJacobian {
-            kind: Kind::FiniteDifferences,
-            time: TimeKind::FiniteDifference,
+            src: Source::new(JacobianKind::FiniteDifferences),
         }
     }
 
     /// Declares `f` independent of `t`: `∂f/∂t = 0`, saving one evaluation of `f` per step.
     pub fn autonomous(mut self) -> Self {
-        self.time = TimeKind::Zero;
+        self.src.time = TimeKind::Zero;
         self
     }
 
@@ -128,7 +100,7 @@ impl<'a> BatchJacobian<'a> {
         mut self,
         dfdt: impl FnMut(f64, &Tensor) -> Result<Tensor> + 'a,
     ) -> Self {
-        self.time = TimeKind::Analytic(Box::new(dfdt));
+        self.src.time = TimeKind::Analytic(Box::new(dfdt));
         self
     }
 
@@ -145,14 +117,14 @@ impl<'a> BatchJacobian<'a> {
         F: FnMut(f64, &Tensor, &mut Tensor) -> Result<()>,
     {
         let (b, n) = (y.dims()[0], y.dims()[1]);
-        match &mut self.kind {
-            Kind::Analytic(j) => {
+        match &mut self.src.kind {
+            JacobianKind::Analytic(j) => {
                 let jm = j(t, y)?;
                 expect_dims("jac", &jm, &[b, n, n])?;
                 Ok((jm, 0))
             }
-            Kind::Autodiff(fv) => Ok((jacobian_autodiff_batch(fv, t, y)?, 0)),
-            Kind::FiniteDifferences => {
+            JacobianKind::Autodiff(fv) => Ok((jacobian_autodiff_batch(fv, t, y)?, 0)),
+            JacobianKind::FiniteDifferences => {
                 let eps = dtype_eps(y.dtype());
                 // δ_{b,j} = sqrt(ε·max(1e-5, |y_{b,j}|)); the increment actually represented is
                 // (y + δ) − y, taken per column below.
@@ -185,7 +157,7 @@ impl<'a> BatchJacobian<'a> {
     where
         F: FnMut(f64, &Tensor, &mut Tensor) -> Result<()>,
     {
-        match &mut self.time {
+        match &mut self.src.time {
             TimeKind::Zero => Ok((None, 0)),
             TimeKind::Analytic(g) => {
                 let d = g(t, y)?;

@@ -5,20 +5,9 @@ use fluxion_tensor::{Device, Tensor};
 
 use crate::error::{invalid, Result};
 
+use super::source::{JacobianKind, Source, TimeKind};
+
 type MatrixFn<'a> = Box<dyn FnMut(f64, &[f64], &mut [f64]) -> Result<()> + 'a>;
-type VarRhs<'a> = Box<dyn Fn(f64, &Var) -> fluxion_autodiff::Result<Var> + 'a>;
-
-enum JacobianKind<'a> {
-    Analytic(MatrixFn<'a>),
-    Autodiff(VarRhs<'a>),
-    FiniteDifferences,
-}
-
-enum TimeKind<'a> {
-    FiniteDifference,
-    Zero,
-    Analytic(MatrixFn<'a>),
-}
 
 /// The Jacobian `J = ∂f/∂y` (row-major `n × n`, `J[i·n + j] = ∂fᵢ/∂yⱼ`) and the time
 /// derivative `∂f/∂t` a Rosenbrock method needs once per step.
@@ -46,26 +35,12 @@ enum TimeKind<'a> {
 /// # let _ = jac;
 /// ```
 pub struct Jacobian<'a> {
-    kind: JacobianKind<'a>,
-    time: TimeKind<'a>,
+    src: Source<'a, MatrixFn<'a>>,
 }
 
 impl std::fmt::Debug for Jacobian<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let kind = match self.kind {
-            JacobianKind::Analytic(_) => "analytic",
-            JacobianKind::Autodiff(_) => "autodiff",
-            JacobianKind::FiniteDifferences => "finite differences",
-        };
-        let time = match self.time {
-            TimeKind::FiniteDifference => "finite difference",
-            TimeKind::Zero => "zero (autonomous)",
-            TimeKind::Analytic(_) => "analytic",
-        };
-        f.debug_struct("Jacobian")
-            .field("kind", &kind)
-            .field("time_derivative", &time)
-            .finish()
+        self.src.fmt_as("Jacobian", f)
     }
 }
 
@@ -73,8 +48,7 @@ impl<'a> Jacobian<'a> {
     /// A user-supplied Jacobian: `jac(t, y, J)` writes `∂fᵢ/∂yⱼ` into `J[i·n + j]`.
     pub fn analytic(jac: impl FnMut(f64, &[f64], &mut [f64]) -> Result<()> + 'a) -> Self {
         Jacobian {
-            kind: JacobianKind::Analytic(Box::new(jac)),
-            time: TimeKind::FiniteDifference,
+            src: Source::new(JacobianKind::Analytic(Box::new(jac))),
         }
     }
 
@@ -82,22 +56,20 @@ impl<'a> Jacobian<'a> {
     /// rank-1 `f64` [`Var`] of length `n` and must compute the same `f` as the solve's closure.
     pub fn autodiff(f_var: impl Fn(f64, &Var) -> fluxion_autodiff::Result<Var> + 'a) -> Self {
         Jacobian {
-            kind: JacobianKind::Autodiff(Box::new(f_var)),
-            time: TimeKind::FiniteDifference,
+            src: Source::new(JacobianKind::Autodiff(Box::new(f_var))),
         }
     }
 
     /// The Jacobian by forward finite differences of the solve's own `f` (see the type's docs).
     pub fn finite_differences() -> Self {
         Jacobian {
-            kind: JacobianKind::FiniteDifferences,
-            time: TimeKind::FiniteDifference,
+            src: Source::new(JacobianKind::FiniteDifferences),
         }
     }
 
     /// Declares `f` independent of `t`: `∂f/∂t = 0`, saving one evaluation of `f` per step.
     pub fn autonomous(mut self) -> Self {
-        self.time = TimeKind::Zero;
+        self.src.time = TimeKind::Zero;
         self
     }
 
@@ -106,7 +78,7 @@ impl<'a> Jacobian<'a> {
         mut self,
         dfdt: impl FnMut(f64, &[f64], &mut [f64]) -> Result<()> + 'a,
     ) -> Self {
-        self.time = TimeKind::Analytic(Box::new(dfdt));
+        self.src.time = TimeKind::Analytic(Box::new(dfdt));
         self
     }
 
@@ -125,7 +97,7 @@ impl<'a> Jacobian<'a> {
     where
         F: FnMut(f64, &Vec<f64>, &mut Vec<f64>) -> Result<()>,
     {
-        match &mut self.kind {
+        match &mut self.src.kind {
             JacobianKind::Analytic(j) => {
                 j(t, y, jac)?;
                 Ok(0)
@@ -168,7 +140,7 @@ impl<'a> Jacobian<'a> {
     where
         F: FnMut(f64, &Vec<f64>, &mut Vec<f64>) -> Result<()>,
     {
-        match &mut self.time {
+        match &mut self.src.time {
             TimeKind::Zero => {
                 out.fill(0.0);
                 Ok(0)

@@ -22,9 +22,11 @@ mod batch_jacobian;
 mod batch_lu;
 mod control;
 mod dense;
+mod driver;
 mod jacobian;
 mod lu;
 mod rosenbrock;
+mod source;
 mod tableau;
 
 pub use batch::{solve_stiff_batch, solve_stiff_batch_with, BatchLinearSolve};
