@@ -58,8 +58,8 @@ pub use events::{Direction, Event, EventHit};
 pub use neural_ode::{GradientMode, NeuralOde};
 pub use options::{Options, SaveAt, Stats, StepMode};
 pub use sde::{
-    solve_sde, BrownianIncrements, BrownianTree, NeuralSde, NoiseType, Sde, SdeMethod, SdeOptions,
-    SdeType,
+    solve_sde, BrownianIncrements, BrownianTree, NeuralSde, NoiseType, Sde, SdeAdaptive, SdeMethod,
+    SdeOptions, SdeType,
 };
 pub use solve::{solve, solve_with_events, Solution};
 pub use state::{rms_norm, OdeState, Tolerance};

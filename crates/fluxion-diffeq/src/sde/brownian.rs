@@ -2,15 +2,23 @@
 //! [`BrownianIncrements`] (no tree, keyed by step index) and the stored fine path
 //! [`BrownianGrid`] (exact sums of increments and of space-time Lévy areas over grid intervals).
 //!
-//! Every normal comes from Philox4x32-10 (Salmon et al. 2011, [`philox4x32_10`]) under the key
+//! Every normal comes from Philox4x32-10 (Salmon et al. 2011,
+//! [`philox4x32_10`](fluxion_tensor::random::philox4x32_10)) under the key
 //! (seed mod 2³², seed >> 32) with the counter (lo32 p, hi32 p, lo32 i, hi32 i | tag << 30):
 //! `p` numbers the normal pair inside one draw, `i` is the step or node index and the two-bit
 //! `tag` separates the streams (0 increments, 1 Lévy areas, 2 tree nodes, 3 tree leaf bridges),
 //! so any increment can be regenerated on its own, on the CPU or a GPU, in any order. Pairs
-//! follow `fluxion_tensor::random::normal_f64`'s Box–Muller on 53-bit uniforms.
+//! follow `fluxion_tensor::random::normal_f64`'s Box–Muller on 53-bit uniforms: with the words
+//! `(w₀, w₁, w₂, w₃)` of pair `p`, `u₁ = (((w₀·2³² + w₁) >> 11) + 1)·2⁻⁵³ ∈ (0, 1]`,
+//! `u₂ = ((w₂·2³² + w₃) >> 11)·2⁻⁵³ ∈ [0, 1)`, `r = √(−2 ln u₁)`, `θ = fl(2π·u₂)` and the pair is
+//! `(std·r·cos θ, std·r·sin θ)`.
+//!
+//! On the CPU the words and uniforms are computed for sixteen counters at once (AVX-512, AVX2
+//! or portable code chosen at run time, all giving the same bits), with branch-free `ln` and
+//! `sin_cos` within 1 ulp of libm's (`normals.rs`): a normal may differ from one computed with
+//! libm in its last bits, never more. The stream definition above is unchanged.
 
-use fluxion_tensor::random::philox4x32_10;
-
+use super::normals;
 use crate::error::{invalid, Result};
 
 /// Stream tags of the Philox counter's top two bits.
@@ -18,8 +26,6 @@ pub(crate) const TAG_DW: u64 = 0;
 pub(crate) const TAG_DH: u64 = 1;
 pub(crate) const TAG_NODE: u64 = 2;
 pub(crate) const TAG_LEAF: u64 = 3;
-
-const TWO_M53: f64 = 1.0 / (1u64 << 53) as f64;
 
 /// Fills `out` with independent N(0, std²) values from the stream (seed, tag, index).
 ///
@@ -40,22 +46,32 @@ pub(crate) fn fill_normals(seed: u64, tag: u64, index: u64, std: f64, out: &mut 
 
 /// Fills `out` with the normals of pairs `first_pair, first_pair + 1, …` of the stream.
 fn fill_pairs(seed: u64, tag: u64, index: u64, std: f64, first_pair: usize, out: &mut [f64]) {
-    let key = [seed as u32, (seed >> 32) as u32];
     let hi = (index & ((1 << 62) - 1)) | (tag << 62);
-    for (i, pair) in out.chunks_mut(2).enumerate() {
-        let p = (first_pair + i) as u64;
-        let w = philox4x32_10(
-            [p as u32, (p >> 32) as u32, hi as u32, (hi >> 32) as u32],
-            key,
+    normals::fill_pairs(seed, hi, std, first_pair as u64, out);
+}
+
+/// One draw of the counter-based normal stream, `N(0, std²)` values of (seed, tag, index), that
+/// any thread can compute any part of: see [`BrownianSource::increment_draw`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct IncrementDraw {
+    seed: u64,
+    tag: u64,
+    index: u64,
+    std: f64,
+}
+
+impl IncrementDraw {
+    /// Writes values `offset .. offset + out.len()` of the draw into `out`: the same values a
+    /// whole fill puts there.
+    ///
+    /// # Panics
+    /// If `offset` is odd (values come in Box–Muller pairs).
+    pub fn fill_at(&self, offset: usize, out: &mut [f64]) {
+        assert!(
+            offset.is_multiple_of(2),
+            "offset {offset} splits a normal pair"
         );
-        let u1 = ((((u64::from(w[0]) << 32) | u64::from(w[1])) >> 11) + 1) as f64 * TWO_M53;
-        let u2 = (((u64::from(w[2]) << 32) | u64::from(w[3])) >> 11) as f64 * TWO_M53;
-        let r = (-2.0 * u1.ln()).sqrt();
-        let (s, c) = (std::f64::consts::TAU * u2).sin_cos();
-        pair[0] = std * r * c;
-        if let Some(z1) = pair.get_mut(1) {
-            *z1 = std * r * s;
-        }
+        fill_pairs(self.seed, self.tag, self.index, self.std, offset / 2, out);
     }
 }
 
@@ -66,6 +82,22 @@ fn fill_pairs(seed: u64, tag: u64, index: u64, std: f64, first_pair: usize, out:
 pub trait BrownianSource {
     /// `(paths, m)`: independent paths and Brownian dimensions per path.
     fn shape(&self) -> (usize, usize);
+
+    /// Whether [`BrownianSource::increment`] answers any `s < t` inside the span consistently
+    /// (one Brownian path, independent of `step`), which adaptive steps need (a rejected step
+    /// is retried on the same path). `false` by default; `true` for
+    /// [`BrownianTree`](super::BrownianTree).
+    fn answers_any_interval(&self) -> bool {
+        false
+    }
+
+    /// The counter-based draw behind [`BrownianSource::increment`]`(step, s, t, ·)`, when the
+    /// increment depends on `(step, s, t)` alone and any thread can compute any part of it:
+    /// the fixed-step solver then draws step `k + 1` on another thread while it computes
+    /// step `k` (for `Vec<f64>` states). `None` (the default) for other sources.
+    fn increment_draw(&self, _step: usize, _s: f64, _t: f64) -> Option<IncrementDraw> {
+        None
+    }
 
     /// `dw = W(t) − W(s)` for step `step` over `[s, t]`.
     ///
@@ -139,6 +171,15 @@ impl BrownianIncrements {
 impl BrownianSource for BrownianIncrements {
     fn shape(&self) -> (usize, usize) {
         (self.paths, self.m)
+    }
+
+    fn increment_draw(&self, step: usize, s: f64, t: f64) -> Option<IncrementDraw> {
+        (t >= s).then(|| IncrementDraw {
+            seed: self.seed,
+            tag: TAG_DW,
+            index: step as u64,
+            std: (t - s).sqrt(),
+        })
     }
 
     fn increment(&self, step: usize, s: f64, t: f64, dw: &mut [f64]) -> Result<()> {

@@ -10,23 +10,28 @@
 //!   gradient-free), SRA1 (Rößler 2010), Euler–Heun, Heun, midpoint and reversible Heun
 //!   (Kidger et al. 2021); [`SdeMethod::check`] rejects unsupported noise / calculus pairs
 //!   with [`Error::UnsupportedSde`](crate::Error::UnsupportedSde).
-//! - [`solve_sde`]: fixed steps and save times on `Vec<f64>` (`[paths × d]`, the fast path),
-//!   `Tensor` (`[paths, d]`, any device) and `Var` (backpropagation) through [`SdeState`].
-//!   Adaptive steps are not implemented.
+//! - [`solve_sde`]: fixed steps, or adaptive steps by step doubling on a [`BrownianTree`]
+//!   ([`SdeOptions::adaptive`], [`SdeAdaptive`]), with save times, on `Vec<f64>`
+//!   (`[paths × d]`, the fast path), `Tensor` (`[paths, d]`, any device) and `Var`
+//!   (backpropagation) through [`SdeState`].
 //! - [`ReversibleHeunAdjoint`]: exact gradients in O(1) memory; [`NeuralSde`].
 
+mod adaptive;
 mod brownian;
+mod kernels;
 mod neural;
+mod normals;
 mod problem;
 mod reversible;
 mod solve;
 mod state;
+mod stepper;
 mod tree;
 
-pub use brownian::{BrownianGrid, BrownianIncrements, BrownianSource};
+pub use brownian::{BrownianGrid, BrownianIncrements, BrownianSource, IncrementDraw};
 pub use neural::NeuralSde;
 pub use problem::{MilsteinTerm, NoTerm, NoiseType, Sde, SdeMethod, SdeSystem, SdeType, WithTerm};
 pub use reversible::{ReversibleGrads, ReversibleHeunAdjoint};
-pub use solve::{solve_sde, SdeOptions, SdeSolution, SdeStats};
+pub use solve::{solve_sde, SdeAdaptive, SdeOptions, SdeSolution, SdeStats};
 pub use state::SdeState;
 pub use tree::BrownianTree;

@@ -99,6 +99,12 @@ where
         opts: &SdeOptions,
         bm: &'a B,
     ) -> Result<Self> {
+        if opts.adaptive.is_some() {
+            return Err(invalid(
+                "opts",
+                "the reversible Heun adjoint takes fixed steps (SdeOptions::fixed)",
+            ));
+        }
         let grid = step_grid(span.0, span.1, opts.dt, &[])?;
         let (paths, m) = bm.shape();
         if y0.dims().first() != Some(&paths) {

@@ -191,6 +191,10 @@ impl BrownianSource for BrownianTree {
         (self.paths, self.m)
     }
 
+    fn answers_any_interval(&self) -> bool {
+        true
+    }
+
     fn increment(&self, _step: usize, s: f64, t: f64, dw: &mut [f64]) -> Result<()> {
         if dw.len() != self.paths * self.m {
             return Err(invalid(
