@@ -1,7 +1,7 @@
 //! Step-size control: the PI controller and Hairer's initial step.
 
-use crate::error::{Error, Result};
-use crate::options::Options;
+use crate::error::{invalid, Error, Result};
+use crate::options::{Options, Stats, StepMode};
 use crate::state::{rms_norm, OdeState, Tolerance};
 
 /// Proportional–integral step-size controller (Gustafsson 1988; HNW II, section IV.2; Söderlind 2002).
@@ -185,4 +185,58 @@ pub(crate) fn plan_step(
         return Err(Error::StepSizeUnderflow { t, h, h_min, steps });
     }
     Ok((h, last))
+}
+
+/// The first step's magnitude for `opts.step`: `Fixed(dt)`, `Adaptive { h0 }` (capped at the
+/// span), or Hairer's initial step ([`initial_step`], one more evaluation of `f`, counted in
+/// `stats`), for a method whose error behaves like `h^error_exponent`. `f0 = f(t0, y)`;
+/// `scratch` holds two states of `y`'s shape.
+///
+/// # Errors
+/// [`Error::InvalidArgument`] for a zero or non-finite `dt` or `h0`; errors of `f`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn first_step<S: OdeState, F: FnMut(f64, &S, &mut S) -> Result<()>>(
+    opts: &Options,
+    f: &mut F,
+    t0: f64,
+    y: &S,
+    f0: &S,
+    span: f64,
+    error_exponent: u32,
+    stats: &mut Stats,
+    (scratch_y, scratch_f): (&mut S, &mut S),
+) -> Result<f64> {
+    Ok(match opts.step {
+        StepMode::Fixed(dt) if dt.is_finite() && dt != 0.0 => dt.abs(),
+        StepMode::Fixed(dt) => {
+            return Err(invalid(
+                "dt",
+                format!("must be finite and non-zero, got {dt}"),
+            ))
+        }
+        StepMode::Adaptive { h0: Some(h0) } if h0.is_finite() && h0 != 0.0 => {
+            h0.abs().min(span.abs())
+        }
+        StepMode::Adaptive { h0: Some(h0) } => {
+            return Err(invalid(
+                "h0",
+                format!("must be finite and non-zero, got {h0}"),
+            ))
+        }
+        StepMode::Adaptive { h0: None } => {
+            stats.f_evals += 1;
+            initial_step(
+                f,
+                t0,
+                y,
+                f0,
+                span,
+                error_exponent,
+                &opts.rtol,
+                &opts.atol,
+                scratch_y,
+                scratch_f,
+            )?
+        }
+    })
 }

@@ -1,6 +1,6 @@
 //! The one explicit Runge–Kutta driver, generic over [`OdeState`].
 
-use crate::controller::{initial_step, plan_step, StepSpan};
+use crate::controller::{first_step, plan_step, StepSpan};
 use crate::dense::{eval_step, DenseOutput};
 use crate::error::{invalid, Error, Result};
 use crate::events::{illinois, Event, EventHit};
@@ -176,39 +176,19 @@ where
 
     f(t0, &y, &mut ks[0])?;
     stats.f_evals += 1;
-    let mut h = match opts.step {
-        StepMode::Fixed(dt) if dt.is_finite() && dt != 0.0 => dt.abs(),
-        StepMode::Fixed(dt) => {
-            return Err(invalid(
-                "dt",
-                format!("must be finite and non-zero, got {dt}"),
-            ))
-        }
-        StepMode::Adaptive { h0: Some(h0) } if h0.is_finite() && h0 != 0.0 => {
-            h0.abs().min(span.abs())
-        }
-        StepMode::Adaptive { h0: Some(h0) } => {
-            return Err(invalid(
-                "h0",
-                format!("must be finite and non-zero, got {h0}"),
-            ))
-        }
-        StepMode::Adaptive { h0: None } => {
-            stats.f_evals += 1;
-            let (k0, _) = ks.split_at_mut(1);
-            initial_step(
-                &mut f,
-                t0,
-                &y,
-                &k0[0],
-                span,
-                tab.error_exponent,
-                rtol,
-                atol,
-                &mut y_stage,
-                &mut y_new,
-            )?
-        }
+    let mut h = {
+        let (k0, _) = ks.split_at_mut(1);
+        first_step(
+            opts,
+            &mut f,
+            t0,
+            &y,
+            &k0[0],
+            span,
+            tab.error_exponent,
+            &mut stats,
+            (&mut y_stage, &mut y_new),
+        )?
     } * dir;
 
     let mut g_prev: Vec<f64> = events

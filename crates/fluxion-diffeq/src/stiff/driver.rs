@@ -2,7 +2,7 @@
 //! one `Vec<f64>` system and a `[B, n]` tensor batch (the Jacobian, the LU of `I/(hγ) − J`
 //! and the stage solves) sits behind [`Linearisation`].
 
-use crate::controller::{initial_step, plan_step, StepSpan};
+use crate::controller::{first_step, plan_step, StepSpan};
 use crate::dense::{eval_step, DenseOutput};
 use crate::error::{invalid, Error, Result};
 use crate::options::{Options, SaveAt, Stats, StepMode};
@@ -90,7 +90,20 @@ where
     f(t0, &y, &mut f0)?;
     stats.f_evals += 1;
     lin.check_rhs(&f0)?;
-    let mut h = first_step(opts, &mut f, t0, &y, &f0, span, tab, &mut stats)? * dir;
+    let mut h = {
+        let (mut sy, mut sf) = (y.zeros_like()?, y.zeros_like()?);
+        first_step(
+            opts,
+            &mut f,
+            t0,
+            &y,
+            &f0,
+            span,
+            tab.error_exponent(),
+            &mut stats,
+            (&mut sy, &mut sf),
+        )? * dir
+    };
 
     let span = StepSpan {
         t0,
@@ -234,56 +247,6 @@ where
     }
     sol.stats = stats;
     Ok(sol)
-}
-
-/// The first step's magnitude: `Fixed(dt)`, `Adaptive { h0 }`, or Hairer's initial step (one
-/// more evaluation of `f`, counted in `stats`).
-#[allow(clippy::too_many_arguments)]
-fn first_step<S: OdeState, F: FnMut(f64, &S, &mut S) -> Result<()>>(
-    opts: &Options,
-    f: &mut F,
-    t0: f64,
-    y: &S,
-    f0: &S,
-    span: f64,
-    tab: &RosenbrockTableau,
-    stats: &mut Stats,
-) -> Result<f64> {
-    Ok(match opts.step {
-        StepMode::Fixed(dt) if dt.is_finite() && dt != 0.0 => dt.abs(),
-        StepMode::Fixed(dt) => {
-            return Err(invalid(
-                "dt",
-                format!("must be finite and non-zero, got {dt}"),
-            ))
-        }
-        StepMode::Adaptive { h0: Some(h0) } if h0.is_finite() && h0 != 0.0 => {
-            h0.abs().min(span.abs())
-        }
-        StepMode::Adaptive { h0: Some(h0) } => {
-            return Err(invalid(
-                "h0",
-                format!("must be finite and non-zero, got {h0}"),
-            ))
-        }
-        StepMode::Adaptive { h0: None } => {
-            stats.f_evals += 1;
-            let mut sy = y.zeros_like()?;
-            let mut sf = y.zeros_like()?;
-            initial_step(
-                f,
-                t0,
-                y,
-                f0,
-                span,
-                tab.error_exponent(),
-                &opts.rtol,
-                &opts.atol,
-                &mut sy,
-                &mut sf,
-            )?
-        }
-    })
 }
 
 /// Validates the span, tolerances (for `n` components, last axis `last_dim`) and options;
