@@ -3,7 +3,8 @@
 //! Each test prints its numbers (`cargo test -p fluxion-pinn --test zoo -- --nocapture`).
 
 use fluxion_pinn::zoo::{
-    burgers_initial_boundary_points, burgers_reference_target, PinnExperiment, ProblemKind, Scale,
+    allen_cahn_reference_target, burgers_initial_boundary_points, burgers_reference_target,
+    PinnExperiment, ProblemKind, Scale,
 };
 use fluxion_pinn::{EvalReport, TrainReport};
 
@@ -137,4 +138,60 @@ fn bad_experiments_are_errors() {
     let mut exp = PinnExperiment::defaults(ProblemKind::Decay, Scale::Smoke);
     exp.hidden = vec![];
     assert!(exp.build().unwrap_err().to_string().contains("hidden"));
+}
+
+#[test]
+fn allen_cahn_reference_matches_the_initial_condition_and_is_periodic() {
+    let target = allen_cahn_reference_target(101).unwrap();
+    let eval = |x: f64, t: f64| {
+        let mut u = [0.0];
+        target.eval(&[x, t], &mut u);
+        u[0]
+    };
+    // t = 0: on the 512 collocation points the interpolant returns the initial condition
+    // x² cos πx; between them it is within the Fourier truncation error of an initial
+    // condition whose derivative jumps across the periodic boundary (−2 → 2).
+    for j in (0..512).step_by(16) {
+        let x = -1.0 + 2.0 * j as f64 / 512.0;
+        let want = x * x * (std::f64::consts::PI * x).cos();
+        assert!((eval(x, 0.0) - want).abs() < 1e-12, "x = {x}");
+    }
+    for k in 0..=40 {
+        let x = -1.0 + k as f64 / 20.0;
+        let want = x * x * (std::f64::consts::PI * x).cos();
+        assert!((eval(x, 0.0) - want).abs() < 1e-3, "x = {x}");
+    }
+    // Periodic at every time; the solution stays in [−1, 1] (the two stable states).
+    for i in 0..=100 {
+        let t = i as f64 / 100.0;
+        assert!((eval(-1.0, t) - eval(1.0, t)).abs() < 1e-10, "t = {t}");
+        assert!(eval(0.3, t).abs() <= 1.0 + 1e-6);
+    }
+    // Off the grid's times there is no reference: NaN shows up in any error computed there.
+    assert!(eval(0.0, 0.005).is_nan());
+}
+
+#[test]
+fn allen_cahn_smoke_trains_and_descends() {
+    let exp = PinnExperiment::defaults(ProblemKind::AllenCahn, Scale::Smoke);
+    let (before, after, report) = run(&exp);
+    assert!(report.history.iter().all(|r| r.loss.is_finite()));
+    assert_eq!(after.points, 201 * 101);
+    assert!(after.rel_l2.is_finite());
+    let (first, last) = (
+        mean_loss(&report.history[..20]),
+        mean_loss(&report.history[report.history.len() - 20..]),
+    );
+    println!("allen_cahn loss {first:.3e} -> {last:.3e}");
+    assert!(
+        after.rel_l2 < before.rel_l2,
+        "rel L2 {} -> {}",
+        before.rel_l2,
+        after.rel_l2
+    );
+    // A plain continuous-time PINN does not learn Allen–Cahn at this size (rel L2 1.11 → 0.99
+    // here, measured 2026-12-06): the loss falls (1.17 → 0.16) towards a wrong, smooth solution
+    // that misses the interfaces — the known failure mode this benchmark exists to expose. The
+    // test pins that training runs and descends, not an accuracy the method does not reach.
+    assert!(last < 0.2 * first, "loss {first} -> {last}");
 }
