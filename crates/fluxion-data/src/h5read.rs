@@ -26,8 +26,8 @@ pub(crate) const HUGE_READ_BYTES: usize = 8 << 20;
 /// Parallel `pread`s are cut into pieces of at least this many bytes.
 const MIN_PIECE_BYTES: usize = 256 << 10;
 
-/// The selection `sel` of `ds` (in the file at `path`) as f32 values in row-major order (HDF5
-/// converts f64 files).
+/// The selection `sel` of `ds` (shape `shape`, in the file at `path`) as f32 values in row-major
+/// order (HDF5 converts f64 files); `direct` is [`direct_offset`]'s answer for `ds`.
 ///
 /// # Errors
 /// The selection does not fit the dataset, HDF5 fails to read (its error stack is kept), or the
@@ -35,9 +35,11 @@ const MIN_PIECE_BYTES: usize = 256 << 10;
 pub(crate) fn read_f32(
     path: &Path,
     ds: &Dataset,
+    direct: Option<u64>,
+    shape: &[usize],
     sel: Vec<SliceOrIndex>,
 ) -> hdf5::Result<Vec<f32>> {
-    if let Some((offset, n)) = contiguous_run(ds, &sel)? {
+    if let Some((offset, n)) = direct.and_then(|base| contiguous_run(base, shape, &sel)) {
         return read_direct(path, offset, n);
     }
     let selection = Selection::from(Hyperslab::from(sel));
@@ -81,22 +83,32 @@ pub(crate) fn read_f32(
     Ok(buf)
 }
 
-/// `(absolute byte offset, value count)` of the selection when `ds` is contiguous native f32
-/// and the selection is one contiguous run of it; `None` when HDF5 has to read.
-fn contiguous_run(ds: &Dataset, sel: &[SliceOrIndex]) -> hdf5::Result<Option<(u64, usize)>> {
-    let shape = ds.shape();
-    if sel.len() != shape.len() || ds.is_chunked() || ds.dtype()? != Datatype::from_type::<f32>()? {
+/// The absolute byte offset of `ds`'s data when it is stored contiguously as native f32 (so
+/// that [`read_f32`] may `pread` it), else `None`. Asked once when a dataset is opened.
+///
+/// # Errors
+/// HDF5 errors reading the datatype.
+pub(crate) fn direct_offset(ds: &Dataset) -> hdf5::Result<Option<u64>> {
+    if ds.is_chunked() || ds.dtype()? != Datatype::from_type::<f32>()? {
         return Ok(None);
     }
     // SAFETY: a plain query on a live dataset id.
     let addr = hdf5::sync::sync(|| unsafe { hdf5_sys::h5d::H5Dget_offset(ds.id()) });
-    if addr == hdf5_sys::h5::HADDR_UNDEF {
-        return Ok(None); // not allocated yet, or stored in an external file
+    // HADDR_UNDEF: not allocated yet, or stored in an external file.
+    Ok((addr != hdf5_sys::h5::HADDR_UNDEF).then_some(addr))
+}
+
+/// `(absolute byte offset, value count)` of the selection of a contiguous dataset of `shape`
+/// whose data starts at byte `base`, when the selection is one contiguous run; `None` when
+/// HDF5 has to read.
+fn contiguous_run(base: u64, shape: &[usize], sel: &[SliceOrIndex]) -> Option<(u64, usize)> {
+    if sel.len() != shape.len() {
+        return None;
     }
     // Row-major: indices pin the leading axes, one step-1 slice may follow, and every later
     // axis must be taken whole.
     let (mut first, mut count, mut whole_from) = (0usize, 1usize, shape.len());
-    for (k, (s, &len)) in sel.iter().zip(&shape).enumerate() {
+    for (k, (s, &len)) in sel.iter().zip(shape).enumerate() {
         let (start, n) = match *s {
             SliceOrIndex::Index(i) => (i, None),
             SliceOrIndex::SliceCount {
@@ -105,15 +117,15 @@ fn contiguous_run(ds: &Dataset, sel: &[SliceOrIndex]) -> hdf5::Result<Option<(u6
                 count: c,
                 block: 1,
             } if step == 1 || c <= 1 => (start, Some(c)),
-            _ => return Ok(None),
+            _ => return None,
         };
         if start + n.unwrap_or(1) > len {
-            return Ok(None); // out of range: HDF5 reports it
+            return None; // out of range: HDF5 reports it
         }
         if whole_from < shape.len() {
             // After the slice axis: must be the whole axis.
             if !(start == 0 && n == Some(len)) {
-                return Ok(None);
+                return None;
             }
             continue;
         }
@@ -126,12 +138,9 @@ fn contiguous_run(ds: &Dataset, sel: &[SliceOrIndex]) -> hdf5::Result<Option<(u6
     let row: usize = shape[whole_from.min(shape.len())..].iter().product();
     let (first, n) = (first * row, count * row);
     if n == 0 || (first + n) > shape.iter().product::<usize>() {
-        return Ok(None);
+        return None;
     }
-    Ok(Some((
-        addr + (first * std::mem::size_of::<f32>()) as u64,
-        n,
-    )))
+    Some((base + (first * std::mem::size_of::<f32>()) as u64, n))
 }
 
 /// `n` native f32 values from byte `offset` of the file at `path`, read in parallel.

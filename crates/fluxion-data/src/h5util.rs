@@ -21,6 +21,8 @@ pub(crate) struct FloatDataset {
     pub(crate) key: String,
     pub(crate) shape: Vec<usize>,
     pub(crate) ds: Dataset,
+    /// Byte offset of the data when it can be read directly (contiguous native f32).
+    pub(crate) direct: Option<u64>,
 }
 
 impl H5File {
@@ -142,10 +144,13 @@ impl H5File {
             }
         }
         self.check_float(&ds, key)?;
+        let direct =
+            crate::h5read::direct_offset(&ds).map_err(|e| Error::at(&self.path, key, e))?;
         Ok(FloatDataset {
             key: key.to_string(),
             shape,
             ds,
+            direct,
         })
     }
 
@@ -168,7 +173,7 @@ impl H5File {
 
     /// Reads the hyperslab `sel` of `d` as f32 values in row-major order.
     pub(crate) fn read_f32(&self, d: &FloatDataset, sel: Vec<SliceOrIndex>) -> Result<Vec<f32>> {
-        crate::h5read::read_f32(&self.path, &d.ds, sel)
+        crate::h5read::read_f32(&self.path, &d.ds, d.direct, &d.shape, sel)
             .map_err(|e| Error::at(&self.path, &d.key, e))
     }
 

@@ -7,6 +7,33 @@ use crate::tableau::Tableau;
 /// Most stage slots any method keeps (DOP853: 13 + 3 extra).
 pub(crate) const MAX_DENSE: usize = 16;
 
+/// Saves every time of `times[*next..]` up to `t_until` (in the direction `dir`) that falls in
+/// the accepted step `[t, t + h]` ending at `t_new` with state `y_new`: `y_new` itself at
+/// `t_new`, the method's interpolant elsewhere. Shared by the explicit and Rosenbrock solvers.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn save_due_times<S: OdeState>(
+    tab: &Tableau,
+    times: &[f64],
+    next: &mut usize,
+    dir: f64,
+    (t, h, t_until, t_new): (f64, f64, f64, f64),
+    (y, y_new): (&S, &S),
+    ks: &[S],
+    (ts, ys): (&mut Vec<f64>, &mut Vec<S>),
+) -> Result<()> {
+    while *next < times.len() && (times[*next] - t_until) * dir <= 0.0 {
+        let te = times[*next];
+        let mut ye = y_new.clone();
+        if te != t_new {
+            eval_step(tab, t, h, y, ks, te, &mut ye)?;
+        }
+        ts.push(te);
+        ys.push(ye);
+        *next += 1;
+    }
+    Ok(())
+}
+
 /// `out = y(t)` on one step `[t0, t0 + h]` by the method's interpolant
 /// `y(t0 + θh) = y0 + h·Σ wᵢ(θ)kᵢ`, `θ = (t − t0)/h`.
 pub(crate) fn eval_step<S: OdeState>(

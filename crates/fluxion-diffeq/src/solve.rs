@@ -1,7 +1,7 @@
 //! The one explicit Runge–Kutta driver, generic over [`OdeState`].
 
 use crate::controller::{first_step, plan_step, StepSpan};
-use crate::dense::{eval_step, DenseOutput};
+use crate::dense::{eval_step, save_due_times, DenseOutput};
 use crate::error::{invalid, Error, Result};
 use crate::events::{illinois, Event, EventHit};
 use crate::options::{Options, SaveAt, Stats, StepMode};
@@ -337,20 +337,16 @@ where
                 sol.ts.push(t_out);
                 sol.ys.push(y_stop.clone().unwrap_or_else(|| y_new.clone()));
             }
-            SaveAt::Times(_) => {
-                while next_time < times.len() && (times[next_time] - t_out) * dir <= 0.0 {
-                    let te = times[next_time];
-                    let mut ye = y0.zeros_like()?;
-                    if te == t_new {
-                        ye.assign(&y_new)?;
-                    } else {
-                        eval_step(tab, t, h, &y, &ks, te, &mut ye)?;
-                    }
-                    sol.ts.push(te);
-                    sol.ys.push(ye);
-                    next_time += 1;
-                }
-            }
+            SaveAt::Times(_) => save_due_times(
+                tab,
+                times,
+                &mut next_time,
+                dir,
+                (t, h, t_out, t_new),
+                (&y, &y_new),
+                &ks,
+                (&mut sol.ts, &mut sol.ys),
+            )?,
             SaveAt::End => {}
         }
         if let Some(d) = sol.dense.as_mut() {

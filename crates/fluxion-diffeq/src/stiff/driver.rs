@@ -3,7 +3,7 @@
 //! and the stage solves) sits behind [`Linearisation`].
 
 use crate::controller::{first_step, plan_step, StepSpan};
-use crate::dense::{eval_step, DenseOutput};
+use crate::dense::{save_due_times, DenseOutput};
 use crate::error::{invalid, Error, Result};
 use crate::options::{Options, SaveAt, Stats, StepMode};
 use crate::solve::Solution;
@@ -204,18 +204,16 @@ where
                 sol.ts.push(t_new);
                 sol.ys.push(y_new.clone());
             }
-            SaveAt::Times(_) => {
-                while next_time < times.len() && (times[next_time] - t_new) * dir <= 0.0 {
-                    let te = times[next_time];
-                    let mut ye = y_new.clone();
-                    if te != t_new {
-                        eval_step(&ROSENBROCK_DENSE, t, h, &y, &ks, te, &mut ye)?;
-                    }
-                    sol.ts.push(te);
-                    sol.ys.push(ye);
-                    next_time += 1;
-                }
-            }
+            SaveAt::Times(_) => save_due_times(
+                &ROSENBROCK_DENSE,
+                times,
+                &mut next_time,
+                dir,
+                (t, h, t_new, t_new),
+                (&y, &y_new),
+                &ks,
+                (&mut sol.ts, &mut sol.ys),
+            )?,
             SaveAt::End => {}
         }
         if let Some(d) = sol.dense.as_mut() {
