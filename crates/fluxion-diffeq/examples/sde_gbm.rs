@@ -11,30 +11,13 @@
 use std::time::Instant;
 
 use fluxion_diffeq::sde::{
-    solve_sde, BrownianIncrements, BrownianTree, NoiseType, Sde, SdeMethod, SdeOptions, SdeType,
+    geometric_brownian_motion, solve_sde, BrownianIncrements, BrownianTree, SdeMethod, SdeOptions,
 };
 use fluxion_diffeq::Result;
 
 fn main() -> Result<()> {
     let (paths, d) = (10_000, 4);
-    let sde = Sde::new(
-        NoiseType::Diagonal,
-        SdeType::Ito,
-        |_t, y: &Vec<f64>, out: &mut Vec<f64>| -> Result<()> {
-            out.iter_mut().zip(y).for_each(|(o, x)| *o = 0.5 * x);
-            Ok(())
-        },
-        |_t, y: &Vec<f64>, v: &Vec<f64>, out: &mut Vec<f64>| -> Result<()> {
-            for ((o, x), w) in out.iter_mut().zip(y).zip(v) {
-                *o = 0.3 * x * w;
-            }
-            Ok(())
-        },
-    )
-    .with_milstein_term(|_t, y: &Vec<f64>, out: &mut Vec<f64>| -> Result<()> {
-        out.iter_mut().zip(y).for_each(|(o, x)| *o = 0.09 * x);
-        Ok(())
-    });
+    let sde = geometric_brownian_motion(0.5, 0.3);
     let y0 = vec![1.0; paths * d];
     for (name, m) in [
         ("euler_maruyama", SdeMethod::EulerMaruyama),

@@ -15,7 +15,7 @@ use std::hint::black_box;
 use fluxion_autodiff::Var;
 use fluxion_device::Device;
 use fluxion_diffeq::sde::{
-    solve_sde, BrownianIncrements, NoiseType, Sde, SdeMethod, SdeOptions, SdeType,
+    geometric_brownian_motion, solve_sde, BrownianIncrements, SdeMethod, SdeOptions,
 };
 use fluxion_diffeq::spiral::{SpiralConfig, SpiralTrainer};
 use fluxion_nn::optim::{Adam, AdamConfig, Optimizer};
@@ -179,20 +179,7 @@ fn sde_spec(size: Size) -> Spec {
 fn sde(dev: &Device, size: Size) -> anyhow::Result<Step> {
     cpu_only(dev, "solve_sde")?;
     let (paths, d, steps) = sde_dims(size);
-    let gbm = Sde::new(
-        NoiseType::Diagonal,
-        SdeType::Ito,
-        |_t, y: &Vec<f64>, out: &mut Vec<f64>| -> fluxion_diffeq::Result<()> {
-            out.iter_mut().zip(y).for_each(|(o, x)| *o = 0.5 * x);
-            Ok(())
-        },
-        |_t, y: &Vec<f64>, v: &Vec<f64>, out: &mut Vec<f64>| -> fluxion_diffeq::Result<()> {
-            for ((o, x), w) in out.iter_mut().zip(y).zip(v) {
-                *o = 0.3 * x * w;
-            }
-            Ok(())
-        },
-    );
+    let gbm = geometric_brownian_motion(0.5, 0.3);
     let y0 = vec![1.0; paths * d];
     let opts = SdeOptions::fixed(1.0 / steps as f64);
     let mut seed = 0;

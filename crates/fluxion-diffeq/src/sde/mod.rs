@@ -30,7 +30,10 @@ mod tree;
 
 pub use brownian::{BrownianGrid, BrownianIncrements, BrownianSource, IncrementDraw};
 pub use neural::NeuralSde;
-pub use problem::{MilsteinTerm, NoTerm, NoiseType, Sde, SdeMethod, SdeSystem, SdeType, WithTerm};
+pub use problem::{
+    geometric_brownian_motion, MilsteinTerm, NoTerm, NoiseType, Sde, SdeMethod, SdeSystem, SdeType,
+    WithTerm,
+};
 pub use reversible::{ReversibleGrads, ReversibleHeunAdjoint};
 pub use solve::{solve_sde, SdeAdaptive, SdeOptions, SdeSolution, SdeStats};
 pub use state::SdeState;
