@@ -159,15 +159,7 @@ fn run(
     );
     let row = |cells: [&str; 7]| cells.map(str::to_string).to_vec();
     output::print_table(&[
-        row([
-            "experiment",
-            "metric",
-            "ours",
-            "paper/ref",
-            "setup",
-            "time",
-            "device",
-        ]),
+        row(output::RESULT_COLUMNS),
         row([
             "node-spiral",
             "trajectory L1",

@@ -4,6 +4,17 @@ use std::path::Path;
 
 use anyhow::Context;
 
+/// The header of a one-result table (`reproduce`/`train` of PINNs and Neural ODEs).
+pub const RESULT_COLUMNS: [&str; 7] = [
+    "experiment",
+    "metric",
+    "ours",
+    "paper/ref",
+    "setup",
+    "time",
+    "device",
+];
+
 /// Prints `rows` (the first is the header) as left-aligned columns two spaces apart.
 pub fn print_table(rows: &[Vec<String>]) {
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);

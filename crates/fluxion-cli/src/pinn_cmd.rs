@@ -245,17 +245,10 @@ fn run(
         scale_name(exp.scale),
         if overridden { " + --set" } else { "" }
     );
-    let rows = [
-        [
-            "experiment",
-            "metric",
-            "ours",
-            "paper/ref",
-            "setup",
-            "time",
-            "device",
-        ],
-        [
+    let row = |cells: [&str; 7]| cells.map(str::to_string).to_vec();
+    crate::output::print_table(&[
+        row(crate::output::RESULT_COLUMNS),
+        row([
             label,
             "rel L2",
             &format!("{:.3e}", eval.rel_l2),
@@ -263,19 +256,8 @@ fn run(
             &setup_short,
             &format!("{seconds:.1} s"),
             &device_name,
-        ],
-    ];
-    let w: Vec<usize> = (0..7)
-        .map(|k| rows.iter().map(|r| r[k].chars().count()).max().unwrap_or(0))
-        .collect();
-    for cells in rows {
-        let line: Vec<String> = cells
-            .iter()
-            .zip(&w)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        println!("{}", line.join("  ").trim_end());
-    }
+        ]),
+    ]);
     println!("setup: {}", reference.setup);
     let mut detail = format!(
         "max |u − u*| {:.3e} on {} points (initially rel L2 {:.3e})",
