@@ -3,7 +3,8 @@
 //!
 //! - Brownian motion from counter-based Philox, reproducible on any device and in any query
 //!   order: the virtual [`BrownianTree`] (Gaines & Lyons 1997; Li et al. 2020; Kidger et al.
-//!   2021), whose adjacent increments add up exactly; the sequential [`BrownianIncrements`]
+//!   2021), whose adjacent increments add up exactly and which carries the space-time Lévy
+//!   area on request ([`BrownianTree::with_levy_area`]); the sequential [`BrownianIncrements`]
 //!   for fixed-step solves, with space-time Lévy area (Foster, Lyons & Oberhauser 2020); and
 //!   the stored fine path [`BrownianGrid`].
 //! - Schemes ([`SdeMethod`]): Euler–Maruyama, Milstein (with the derivative term or

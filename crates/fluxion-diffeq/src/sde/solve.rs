@@ -79,8 +79,8 @@ impl SdeOptions {
 /// and hold-after-reject rule), with the error exponent `q = p + ½` for a scheme of strong
 /// order `p` on the problem's noise (the local error of one step, in mean square): Euler–Maruyama
 /// `q = 1` (1.5 for additive noise); Milstein 1.5; Euler–Heun, Heun and midpoint 1.5 for
-/// commutative (diagonal, scalar, additive) noise, 1 for general noise; SRA1 2 (needs a source
-/// with Lévy area). Reversible Heun carries state between steps and is fixed-step only.
+/// commutative (diagonal, scalar, additive) noise, 1 for general noise; SRA1 2 (needs a tree built
+/// [`with_levy_area`](super::BrownianTree::with_levy_area)). Reversible Heun carries state between steps and is fixed-step only.
 /// A step that produces NaN or ±∞ counts as rejected with the smallest factor. Steps are
 /// shortened to land on every `t_eval` time and on `t1`.
 ///
