@@ -32,6 +32,11 @@ fn setup() -> (Mlp, Tensor) {
 }
 
 fn mlp(c: &mut Criterion) {
+    // As in the `fluxion` binary: freed activations stay mapped between iterations, and
+    // this thread works in rayon's pool rather than handing each parallel loop to it.
+    fluxion_device::host::retain_freed_memory();
+    fluxion_tensor::threads::join_global_pool()
+        .expect("rayon's global pool was built before the benchmark");
     let (net, t) = setup();
     let mut group = c.benchmark_group("cpu_mlp_1x50x50x50x1_501pts");
     group.bench_function("forward_backward", |b| {

@@ -40,6 +40,11 @@ fn anchor_file() -> std::path::PathBuf {
 }
 
 fn bench_io(c: &mut Criterion) {
+    // As in the `fluxion` binary: freed activations stay mapped between iterations, and
+    // this thread works in rayon's pool rather than handing each parallel loop to it.
+    fluxion_device::host::retain_freed_memory();
+    fluxion_tensor::threads::join_global_pool()
+        .expect("rayon's global pool was built before the benchmark");
     let path = anchor_file();
     let f = PdeBench1d::open(&path, Resolution::FULL).unwrap();
     let n = f.len();

@@ -13,6 +13,11 @@ use fluxion_diffeq::spiral::{SpiralConfig, SpiralTrainer};
 use fluxion_diffeq::GradientMode;
 
 fn spiral(c: &mut Criterion) {
+    // As in the `fluxion` binary: freed activations stay mapped between iterations, and
+    // this thread works in rayon's pool rather than handing each parallel loop to it.
+    fluxion_device::host::retain_freed_memory();
+    fluxion_tensor::threads::join_global_pool()
+        .expect("rayon's global pool was built before the benchmark");
     let mut group = c.benchmark_group("cpu_neural_ode_spiral_iter");
     for mode in [GradientMode::Backprop, GradientMode::Adjoint] {
         let cfg = SpiralConfig {

@@ -11,6 +11,11 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use fluxion_diffeq::{problems, solve, Method, Options, SaveAt};
 
 fn lorenz(c: &mut Criterion) {
+    // As in the `fluxion` binary: freed activations stay mapped between iterations, and
+    // this thread works in rayon's pool rather than handing each parallel loop to it.
+    fluxion_device::host::retain_freed_memory();
+    fluxion_tensor::threads::join_global_pool()
+        .expect("rayon's global pool was built before the benchmark");
     let p = problems::LORENZ;
     let opts = Options::adaptive(1e-8, 1e-8).save(SaveAt::End);
     let mut group = c.benchmark_group("cpu_ode_lorenz_t100_tol1e-8");

@@ -14,6 +14,11 @@ use fluxion_diffeq::sde::{
 };
 
 fn gbm(c: &mut Criterion) {
+    // As in the `fluxion` binary: freed activations stay mapped between iterations, and
+    // this thread works in rayon's pool rather than handing each parallel loop to it.
+    fluxion_device::host::retain_freed_memory();
+    fluxion_tensor::threads::join_global_pool()
+        .expect("rayon's global pool was built before the benchmark");
     let (paths, d) = (10_000, 4);
     let sde = geometric_brownian_motion(0.5, 0.3);
     let y0 = vec![1.0; paths * d];

@@ -111,5 +111,18 @@ fn reduce(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, sgemm, fft, elementwise, reduce);
+/// As in the `fluxion` binary: freed buffers stay mapped between iterations, and this thread
+/// works in rayon's pool rather than handing each parallel loop to it.
+fn config() -> Criterion {
+    fluxion_device::host::retain_freed_memory();
+    fluxion_tensor::threads::join_global_pool()
+        .expect("rayon's global pool was built before the benchmark");
+    Criterion::default()
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = sgemm, fft, elementwise, reduce
+}
 criterion_main!(benches);

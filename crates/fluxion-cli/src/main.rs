@@ -22,7 +22,8 @@ use fluxion_device::DeviceLocation;
 
 /// mimalloc keeps freed large blocks for reuse. glibc's malloc returns every block of 32 MiB or
 /// more to the OS, so each fresh tensor of that size page-faults and zeroes again: elementwise
-/// ops on 2^24 f32 run 5-6x slower than memory bandwidth allows (docs/BENCHMARKS.md).
+/// ops on 2^24 f32 run 5-6x slower than memory bandwidth allows (docs/BENCHMARKS.md). `main`
+/// also tells mimalloc to keep freed pages rather than return them after a delay.
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -282,7 +283,13 @@ fn init_logging() {
 fn main() -> ExitCode {
     #[cfg(unix)]
     default_sigpipe();
+    // This thread works in rayon's pool (fluxion_tensor::threads), before anything uses rayon.
+    let joined = fluxion_tensor::threads::join_global_pool();
     init_logging();
+    tracing::debug!(?joined, "main thread joins the CPU pool");
+    // Keep freed tensor memory mapped for the next step (fluxion_device::host).
+    let purge_delay_ms = fluxion_device::host::retain_freed_memory();
+    tracing::debug!(purge_delay_ms, "mimalloc purge delay");
     let cli = Cli::parse();
     tracing::debug!(?cli, "command line");
     let result = match cli.command {

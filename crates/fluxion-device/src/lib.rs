@@ -17,6 +17,8 @@ pub mod cuda;
 mod device;
 mod dtype;
 mod error;
+#[cfg(feature = "mimalloc")]
+pub mod host;
 
 pub use device::{Device, DeviceLocation};
 pub use dtype::DType;

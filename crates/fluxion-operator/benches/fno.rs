@@ -19,6 +19,11 @@ use fluxion_tensor::{DType, Device, Tensor};
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn fno1d_train_step(c: &mut Criterion) {
+    // As in the `fluxion` binary: freed activations stay mapped between iterations, and
+    // this thread works in rayon's pool rather than handing each parallel loop to it.
+    fluxion_device::host::retain_freed_memory();
+    fluxion_tensor::threads::join_global_pool()
+        .expect("rayon's global pool was built before the benchmark");
     let dev = Device::Cpu;
     let (s, b) = (1024, 20);
     let model = Fno::new(&FnoConfig::burgers(), &dev).unwrap();

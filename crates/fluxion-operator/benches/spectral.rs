@@ -50,6 +50,11 @@ fn case(
 }
 
 fn spectral(c: &mut Criterion) {
+    // As in the `fluxion` binary: freed activations stay mapped between iterations, and
+    // this thread works in rayon's pool rather than handing each parallel loop to it.
+    fluxion_device::host::retain_freed_memory();
+    fluxion_tensor::threads::join_global_pool()
+        .expect("rayon's global pool was built before the benchmark");
     case(c, "1d_b20_n1024_c64_m16", 20, &[1024], 64, &[16]);
     case(c, "2d_b20_94x94_c32_m12", 20, &[94, 94], 32, &[12, 12]);
     case(c, "2d_b20_64x64_c20_m12", 20, &[64, 64], 20, &[12, 12]);

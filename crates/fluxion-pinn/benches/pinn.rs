@@ -59,6 +59,11 @@ fn trainer() -> PinnTrainer<Mlp> {
 }
 
 fn bench(c: &mut Criterion) {
+    // As in the `fluxion` binary: freed activations stay mapped between iterations, and
+    // this thread works in rayon's pool rather than handing each parallel loop to it.
+    fluxion_device::host::retain_freed_memory();
+    fluxion_tensor::threads::join_global_pool()
+        .expect("rayon's global pool was built before the benchmark");
     let mut t = trainer();
     for _ in 0..200 {
         t.epoch_step().expect("warm-up epoch");

@@ -30,6 +30,7 @@ mod tensor_fft;
 mod tensor_linalg;
 mod tensor_reduce;
 mod tensor_views;
+pub mod threads;
 mod with_dtype;
 
 pub use cpu_backend::CpuStorage;
