@@ -124,6 +124,18 @@ impl H5File {
             .map_err(|_| self.missing(key, "dataset"))
     }
 
+    /// The absolute byte offset of the dataset at `key` when Fluxion reads its values directly,
+    /// with parallel `pread`s instead of through HDF5: a contiguous native-f32 dataset whose
+    /// data is allocated in this file. `None` when HDF5 reads it (chunked or compressed, another
+    /// byte order or float type, not allocated, external storage).
+    ///
+    /// # Errors
+    /// [`Error::MissingKey`] when there is no dataset at `key`; HDF5 errors reading its type.
+    pub fn direct_offset(&self, key: &str) -> Result<Option<u64>> {
+        let ds = self.dataset(key)?;
+        crate::h5read::direct_offset(&ds).map_err(|e| Error::at(&self.path, key, e))
+    }
+
     /// The float dataset at `key`, checked to have `rank` dimensions (any rank when `None`).
     pub(crate) fn float_dataset(
         &self,

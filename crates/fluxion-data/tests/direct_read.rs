@@ -8,7 +8,7 @@ mod common;
 
 use common::{assert_same, python, scratch};
 use fluxion_data::pdebench::one_d::PdeBench1d;
-use fluxion_data::Resolution;
+use fluxion_data::{H5File, Resolution};
 
 /// The reads every layout must answer identically: single samples, whole and partial runs,
 /// strided runs, a batch with repeats and a reduced resolution (which HDF5 always serves).
@@ -69,8 +69,10 @@ write("big_endian.h5", u.astype(">f4"))
 write("f64.h5", u.astype("f8"))
 with h5py.File("contiguous.h5") as f:
     assert f["tensor"].chunks is None and f["tensor"].id.get_offset() is not None
+    out("offset_contiguous", np.array([f["tensor"].id.get_offset()], dtype="<i8"))
 with h5py.File("userblock.h5") as f:
     assert f.userblock_size == 1024
+    out("offset_userblock", np.array([f["tensor"].id.get_offset()], dtype="<i8"))
 for i in [0, 1, 7, 11]: out(f"s{i}", u[i])
 out("all", u); out("mid", u[3:9]); out("step", u[1:12:4]); out("batch", u[[5, 6, 7, 2, 5]])
 out("reduced", u[:, ::2, ::3])
@@ -80,7 +82,20 @@ out("reduced", u[:, ::2, ::3])
         return;
     };
     for name in ["contiguous", "userblock", "chunked", "big_endian", "f64"] {
-        check_layout(&dir.join(format!("{name}.h5")), &r, name);
+        let path = dir.join(format!("{name}.h5"));
+        // Which path serves the reads: direct from h5py's own offset, or HDF5.
+        let offset = H5File::open(&path)
+            .unwrap()
+            .direct_offset("tensor")
+            .unwrap();
+        match name {
+            "contiguous" | "userblock" => {
+                let want = r.scalar(&format!("offset_{name}")) as u64;
+                assert_eq!(offset, Some(want), "{name}: direct read offset");
+            }
+            _ => assert_eq!(offset, None, "{name} must be read through HDF5"),
+        }
+        check_layout(&path, &r, name);
     }
 }
 
