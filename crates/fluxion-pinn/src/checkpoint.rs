@@ -191,6 +191,13 @@ impl<M: Module> PinnTrainer<M> {
             None => None,
         };
         self.batches.iter_mut().for_each(|b| *b = None);
+        tracing::info!(
+            epoch = self.epoch,
+            lbfgs_steps = self.lbfgs_steps,
+            phase = if lbfgs { "lbfgs" } else { "adam" },
+            path = %path.display(),
+            "resumed from checkpoint"
+        );
         Ok(())
     }
 }
