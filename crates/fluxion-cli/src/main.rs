@@ -111,7 +111,8 @@ enum Command {
         /// The TOML configuration (`fluxion reproduce` writes the one it used next to its outputs).
         #[arg(long)]
         config: PathBuf,
-        /// Override a configuration field, e.g. `--set epochs=10`; repeatable.
+        /// Override a configuration field by its dotted path in the TOML, e.g.
+        /// `--set train.epochs=10` (FNO) or `--set epochs=10` (PINN); repeatable.
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
         /// Output directory (checkpoints, metrics, the configuration used).
@@ -136,7 +137,8 @@ enum Command {
         /// Output directory (default `outputs/<experiment>-<scale>`).
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Override a configuration field, e.g. `--set epochs=10`; repeatable.
+        /// Override a configuration field by its dotted path in the TOML, e.g.
+        /// `--set train.epochs=10` (FNO) or `--set epochs=10` (PINN); repeatable.
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
         /// Continue from the checkpoint in the output directory.
