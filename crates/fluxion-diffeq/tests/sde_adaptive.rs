@@ -2,14 +2,14 @@
 //! the tolerance shrinks, step-size behaviour on a stiff transient, statistics, determinism and
 //! the errors a user can cause.
 
+mod common;
+
+use common::{sin_additive, F, G};
 use fluxion_diffeq::sde::{
     solve_sde, BrownianGrid, BrownianIncrements, BrownianTree, NoiseType, Sde, SdeAdaptive,
     SdeMethod, SdeOptions, SdeType,
 };
-use fluxion_diffeq::{Error, Result};
-
-type F = fn(f64, &Vec<f64>, &mut Vec<f64>) -> Result<()>;
-type G = fn(f64, &Vec<f64>, &Vec<f64>, &mut Vec<f64>) -> Result<()>;
+use fluxion_diffeq::Error;
 
 const MU: f64 = 1.0;
 const SIGMA: f64 = 0.5;
@@ -106,20 +106,7 @@ fn gbm_pathwise_error_falls_with_tolerance_and_steps_grow() {
 /// 3.1–3.2 over the last decade (the first is capped by the first step and `max_factor`).
 #[test]
 fn sra1_adapts_on_the_levy_area_tree() {
-    let sde: Sde<F, G> = Sde::new(
-        NoiseType::Additive,
-        SdeType::Ito,
-        |_t, y, out| {
-            out.iter_mut()
-                .zip(y)
-                .for_each(|(o, x)| *o = (3.0 * x).sin() - x);
-            Ok(())
-        },
-        |_t, _y, v, out| {
-            out.iter_mut().zip(v).for_each(|(o, w)| *o = 1.5 * w);
-            Ok(())
-        },
-    );
+    let sde = sin_additive();
     let paths = 100;
     let y0 = vec![1.0; paths];
     let tols = [1e-2, 1e-3, 1e-4];

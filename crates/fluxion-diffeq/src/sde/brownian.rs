@@ -123,7 +123,7 @@ pub trait BrownianSource {
     ) -> Result<()>;
 }
 
-fn check_len(name: &'static str, got: usize, want: usize) -> Result<()> {
+pub(super) fn check_len(name: &'static str, got: usize, want: usize) -> Result<()> {
     if got != want {
         return Err(invalid(
             name,

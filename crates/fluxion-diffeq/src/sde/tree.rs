@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use super::brownian::{fill_normals, BrownianSource, TAG_LEAF, TAG_NODE};
+use super::brownian::{check_len, fill_normals, BrownianSource, TAG_LEAF, TAG_NODE};
 use crate::error::{invalid, Result};
 
 /// Point values are rounded to multiples of 2⁻⁴⁰: then `W(t) − W(s)` and sums of such
@@ -347,14 +347,4 @@ impl BrownianSource for BrownianTree {
         }
         Ok(())
     }
-}
-
-fn check_len(name: &'static str, got: usize, want: usize) -> Result<()> {
-    if got != want {
-        return Err(invalid(
-            name,
-            format!("has {got} values, the tree has {want}"),
-        ));
-    }
-    Ok(())
 }
