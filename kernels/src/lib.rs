@@ -4,7 +4,16 @@
 //! `#include`, so NVRTC needs no CUDA headers). Its kernels are `extern "C"` symbols named
 //! `{op}_{dtype}` with `dtype` one of `f16`, `bf16`, `f32`, `f64`, `u8`, `i64`; f16 and bf16 values
 //! cross the kernel boundary as raw bit patterns (`unsigned short`, i.e. `half::f16::to_bits()`).
-//! All kernels use grid-stride loops with `size_t` indices, so any launch configuration is valid.
+//! All kernels use grid-stride loops with `size_t` indices, so any launch configuration is valid,
+//! except that the `reduce` kernels need `blockDim.x` a multiple of 32 and at most 1024 (see the
+//! top of `kernels/reduce.cu`). Each `.cu` file documents its kernel ABI at the top.
+//!
+//! Shared device helpers live in one prelude, `kernels/prelude.cuh` ([`PRELUDE`]): f16/bf16 <-> f32
+//! and f64 bit-level conversions, element type descriptors, FMA-free correctly rounded arithmetic,
+//! grid-stride bounds and the strided-offset helper. A module that needs them (cast, elementwise,
+//! adam, reduce) embeds `concat!(include_str!("../prelude.cuh"), include_str!("../x.cu"))`
+//! as its [`Module::source`], so each source is still one self-contained NVRTC unit with no
+//! `#include`; [`Module::uses_prelude`] tells which. philox and fill are embedded as they are.
 //!
 //! Nothing here needs CUDA at build time: a device compiles a module with NVRTC for its own
 //! architecture on first use and caches it in a table indexed by [`Id`]. The crate's
@@ -32,14 +41,31 @@ pub enum Id {
     Fill,
     /// `cast.cu`: element type conversion between f16, bf16, f32 and f64.
     Cast,
+    /// `elementwise.cu` (after the prelude): unary, binary, comparison and `where` maps over
+    /// strided or contiguous operands, mirroring `fluxion_tensor`'s `UnaryOp`, `BinaryOp` and
+    /// `CmpOp`.
+    Elementwise,
+    /// `adam.cu` (after the prelude): the fused Adam / AdamW parameter update of
+    /// `fluxion_nn::optim::Adam` and `AdamW`, for contiguous f32 and f64 tensors.
+    Adam,
+    /// `reduce.cu` (after the prelude): sum, max, min, argmax and argmin over the middle axis of a
+    /// contiguous `[outer, reduce, inner]` view, mirroring `fluxion_tensor`'s `ReduceOp`.
+    Reduce,
 }
 
 /// Number of kernel modules, the length of [`MODULES`] and of [`Id::ALL`].
-pub const COUNT: usize = 3;
+pub const COUNT: usize = 6;
 
 impl Id {
     /// Every module id, in [`MODULES`] order.
-    pub const ALL: [Id; COUNT] = [Id::Philox, Id::Fill, Id::Cast];
+    pub const ALL: [Id; COUNT] = [
+        Id::Philox,
+        Id::Fill,
+        Id::Cast,
+        Id::Elementwise,
+        Id::Adam,
+        Id::Reduce,
+    ];
 
     /// The position of this module in [`MODULES`].
     pub const fn index(self) -> usize {
@@ -67,11 +93,20 @@ pub struct Module {
 }
 
 impl Module {
+    /// Whether [`Module::source`] starts with [`PRELUDE`] (the `.cu` file follows it).
+    pub fn uses_prelude(&self) -> bool {
+        self.source.len() > PRELUDE.len() && self.source.starts_with(PRELUDE)
+    }
+
     /// Whether this module defines the kernel `name`.
     pub fn has_function(&self, name: &str) -> bool {
         self.functions.contains(&name)
     }
 }
+
+/// `kernels/prelude.cuh`: the shared device helpers prepended to the sources of the modules that
+/// use them (see the crate docs). It defines no kernels and is not a module on its own.
+pub const PRELUDE: &str = include_str!("../prelude.cuh");
 
 /// Every kernel module, indexed by [`Id`] (`MODULES[id as usize].id == id`).
 pub const MODULES: &[Module] = &MODULES_BY_ID;
@@ -114,7 +149,7 @@ const MODULES_BY_ID: [Module; COUNT] = [
     Module {
         id: Id::Cast,
         name: "cast",
-        source: include_str!("../cast.cu"),
+        source: concat!(include_str!("../prelude.cuh"), include_str!("../cast.cu")),
         functions: &[
             "cast_f16_bf16",
             "cast_f16_f32",
@@ -128,6 +163,215 @@ const MODULES_BY_ID: [Module; COUNT] = [
             "cast_f64_f16",
             "cast_f64_bf16",
             "cast_f64_f32",
+        ],
+    },
+    Module {
+        id: Id::Elementwise,
+        name: "elementwise",
+        source: concat!(
+            include_str!("../prelude.cuh"),
+            include_str!("../elementwise.cu")
+        ),
+        functions: &[
+            "neg_f16",
+            "neg_bf16",
+            "neg_f32",
+            "neg_f64",
+            "abs_f16",
+            "abs_bf16",
+            "abs_f32",
+            "abs_f64",
+            "exp_f16",
+            "exp_bf16",
+            "exp_f32",
+            "exp_f64",
+            "log_f16",
+            "log_bf16",
+            "log_f32",
+            "log_f64",
+            "sqrt_f16",
+            "sqrt_bf16",
+            "sqrt_f32",
+            "sqrt_f64",
+            "square_f16",
+            "square_bf16",
+            "square_f32",
+            "square_f64",
+            "recip_f16",
+            "recip_bf16",
+            "recip_f32",
+            "recip_f64",
+            "powf_f16",
+            "powf_bf16",
+            "powf_f32",
+            "powf_f64",
+            "sin_f16",
+            "sin_bf16",
+            "sin_f32",
+            "sin_f64",
+            "cos_f16",
+            "cos_bf16",
+            "cos_f32",
+            "cos_f64",
+            "tanh_f16",
+            "tanh_bf16",
+            "tanh_f32",
+            "tanh_f64",
+            "sigmoid_f16",
+            "sigmoid_bf16",
+            "sigmoid_f32",
+            "sigmoid_f64",
+            "relu_f16",
+            "relu_bf16",
+            "relu_f32",
+            "relu_f64",
+            "leaky_relu_f16",
+            "leaky_relu_bf16",
+            "leaky_relu_f32",
+            "leaky_relu_f64",
+            "leaky_relu_grad_f16",
+            "leaky_relu_grad_bf16",
+            "leaky_relu_grad_f32",
+            "leaky_relu_grad_f64",
+            "gelu_tanh_f16",
+            "gelu_tanh_bf16",
+            "gelu_tanh_f32",
+            "gelu_tanh_f64",
+            "gelu_erf_f16",
+            "gelu_erf_bf16",
+            "gelu_erf_f32",
+            "gelu_erf_f64",
+            "gelu_erf_grad_f16",
+            "gelu_erf_grad_bf16",
+            "gelu_erf_grad_f32",
+            "gelu_erf_grad_f64",
+            "erf_f16",
+            "erf_bf16",
+            "erf_f32",
+            "erf_f64",
+            "softplus_f16",
+            "softplus_bf16",
+            "softplus_f32",
+            "softplus_f64",
+            "sign_f16",
+            "sign_bf16",
+            "sign_f32",
+            "sign_f64",
+            "affine_f16",
+            "affine_bf16",
+            "affine_f32",
+            "affine_f64",
+            "add_f16",
+            "add_bf16",
+            "add_f32",
+            "add_f64",
+            "sub_f16",
+            "sub_bf16",
+            "sub_f32",
+            "sub_f64",
+            "mul_f16",
+            "mul_bf16",
+            "mul_f32",
+            "mul_f64",
+            "div_f16",
+            "div_bf16",
+            "div_f32",
+            "div_f64",
+            "pow_f16",
+            "pow_bf16",
+            "pow_f32",
+            "pow_f64",
+            "maximum_f16",
+            "maximum_bf16",
+            "maximum_f32",
+            "maximum_f64",
+            "minimum_f16",
+            "minimum_bf16",
+            "minimum_f32",
+            "minimum_f64",
+            "cmp_eq_f16",
+            "cmp_eq_bf16",
+            "cmp_eq_f32",
+            "cmp_eq_f64",
+            "cmp_eq_u8",
+            "cmp_eq_i64",
+            "cmp_ne_f16",
+            "cmp_ne_bf16",
+            "cmp_ne_f32",
+            "cmp_ne_f64",
+            "cmp_ne_u8",
+            "cmp_ne_i64",
+            "cmp_lt_f16",
+            "cmp_lt_bf16",
+            "cmp_lt_f32",
+            "cmp_lt_f64",
+            "cmp_lt_u8",
+            "cmp_lt_i64",
+            "cmp_le_f16",
+            "cmp_le_bf16",
+            "cmp_le_f32",
+            "cmp_le_f64",
+            "cmp_le_u8",
+            "cmp_le_i64",
+            "cmp_gt_f16",
+            "cmp_gt_bf16",
+            "cmp_gt_f32",
+            "cmp_gt_f64",
+            "cmp_gt_u8",
+            "cmp_gt_i64",
+            "cmp_ge_f16",
+            "cmp_ge_bf16",
+            "cmp_ge_f32",
+            "cmp_ge_f64",
+            "cmp_ge_u8",
+            "cmp_ge_i64",
+            "where_f16",
+            "where_bf16",
+            "where_f32",
+            "where_f64",
+            "where_u8",
+            "where_i64",
+        ],
+    },
+    Module {
+        id: Id::Adam,
+        name: "adam",
+        source: concat!(include_str!("../prelude.cuh"), include_str!("../adam.cu")),
+        functions: &["adam_f32", "adam_f64"],
+    },
+    Module {
+        id: Id::Reduce,
+        name: "reduce",
+        source: concat!(include_str!("../prelude.cuh"), include_str!("../reduce.cu")),
+        functions: &[
+            "sum_f16",
+            "sum_bf16",
+            "sum_f32",
+            "sum_f64",
+            "max_f16",
+            "max_bf16",
+            "max_f32",
+            "max_f64",
+            "max_u8",
+            "max_i64",
+            "min_f16",
+            "min_bf16",
+            "min_f32",
+            "min_f64",
+            "min_u8",
+            "min_i64",
+            "argmax_f16",
+            "argmax_bf16",
+            "argmax_f32",
+            "argmax_f64",
+            "argmax_u8",
+            "argmax_i64",
+            "argmin_f16",
+            "argmin_bf16",
+            "argmin_f32",
+            "argmin_f64",
+            "argmin_u8",
+            "argmin_i64",
         ],
     },
 ];

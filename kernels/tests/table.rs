@@ -4,7 +4,7 @@
 use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
 
-use fluxion_kernels::{Id, COUNT, MODULES};
+use fluxion_kernels::{Id, COUNT, MODULES, PRELUDE};
 
 const DTYPES: [&str; 6] = ["f16", "bf16", "f32", "f64", "u8", "i64"];
 const MARKER: &str = "extern \"C\" __global__ void ";
@@ -128,15 +128,28 @@ fn every_cu_file_is_a_module_and_sources_are_self_contained() {
                 .iter()
                 .find(|m| m.name == stem)
                 .unwrap_or_else(|| panic!("{} is not in fluxion_kernels::MODULES", path.display()));
-            assert_eq!(
-                module.source, on_disk,
-                "module {stem}: embedded source differs"
-            );
+            // A module embeds its file as is, or after the shared prelude.
+            let body = if module.uses_prelude() {
+                &module.source[PRELUDE.len()..]
+            } else {
+                module.source
+            };
+            assert_eq!(body, on_disk, "module {stem}: embedded source differs");
             stems.insert(stem);
         }
     }
     let names: BTreeSet<String> = MODULES.iter().map(|m| m.name.to_string()).collect();
     assert_eq!(stems, names, "MODULES and kernels/*.cu differ");
+    let prelude = std::fs::read_to_string(dir.join("prelude.cuh")).expect("read prelude.cuh");
+    assert_eq!(PRELUDE, prelude, "embedded prelude differs");
+    assert!(
+        !PRELUDE.contains("#include"),
+        "the prelude includes a header"
+    );
+    assert!(
+        defined_kernels(PRELUDE).is_empty(),
+        "the prelude defines kernels; every module using it would define them again"
+    );
     for module in MODULES {
         // NVRTC is given no include paths: a module must not include anything.
         assert!(
