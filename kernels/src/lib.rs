@@ -11,7 +11,7 @@
 //! Shared device helpers live in one prelude, `kernels/prelude.cuh` ([`PRELUDE`]): f16/bf16 <-> f32
 //! and f64 bit-level conversions, element type descriptors, FMA-free correctly rounded arithmetic,
 //! grid-stride bounds and the strided-offset helper. A module that needs them (cast, elementwise,
-//! adam, reduce) embeds `concat!(include_str!("../prelude.cuh"), include_str!("../x.cu"))`
+//! adam, reduce, index) embeds `concat!(include_str!("../prelude.cuh"), include_str!("../x.cu"))`
 //! as its [`Module::source`], so each source is still one self-contained NVRTC unit with no
 //! `#include`; [`Module::uses_prelude`] tells which. philox and fill are embedded as they are.
 //!
@@ -51,10 +51,14 @@ pub enum Id {
     /// `reduce.cu` (after the prelude): sum, max, min, argmax and argmin over the middle axis of a
     /// contiguous `[outer, reduce, inner]` view, mirroring `fluxion_tensor`'s `ReduceOp`.
     Reduce,
+    /// `index.cu` (after the prelude): `index_select`, `gather`, `scatter_add` and `concat` on a
+    /// contiguous `[outer, dim, inner]` view with `i64` indices, mirroring `fluxion_tensor`'s
+    /// index ops. `scatter_add` uses float atomics, so its summation order is not deterministic.
+    Index,
 }
 
 /// Number of kernel modules, the length of [`MODULES`] and of [`Id::ALL`].
-pub const COUNT: usize = 6;
+pub const COUNT: usize = 7;
 
 impl Id {
     /// Every module id, in [`MODULES`] order.
@@ -65,6 +69,7 @@ impl Id {
         Id::Elementwise,
         Id::Adam,
         Id::Reduce,
+        Id::Index,
     ];
 
     /// The position of this module in [`MODULES`].
@@ -372,6 +377,35 @@ const MODULES_BY_ID: [Module; COUNT] = [
             "argmin_f64",
             "argmin_u8",
             "argmin_i64",
+        ],
+    },
+    Module {
+        id: Id::Index,
+        name: "index",
+        source: concat!(include_str!("../prelude.cuh"), include_str!("../index.cu")),
+        functions: &[
+            "index_select_f16",
+            "index_select_bf16",
+            "index_select_f32",
+            "index_select_f64",
+            "index_select_u8",
+            "index_select_i64",
+            "gather_f16",
+            "gather_bf16",
+            "gather_f32",
+            "gather_f64",
+            "gather_u8",
+            "gather_i64",
+            "scatter_add_f16",
+            "scatter_add_bf16",
+            "scatter_add_f32",
+            "scatter_add_f64",
+            "concat_f16",
+            "concat_bf16",
+            "concat_f32",
+            "concat_f64",
+            "concat_u8",
+            "concat_i64",
         ],
     },
 ];
