@@ -16,9 +16,9 @@
 //! `#include`; [`Module::uses_prelude`] tells which. philox and fill are embedded as they are.
 //!
 //! Nothing here needs CUDA at build time: a device compiles a module with NVRTC for its own
-//! architecture on first use and caches it in a table indexed by [`Id`]. The crate's
-//! `nvrtc_compile` test compiles every module the same way, so a broken kernel fails CI without a
-//! GPU.
+//! architecture on first use and caches it in a table indexed by [`Id`]. fluxion-device's
+//! `cuda::check_kernels` (run by its `nvrtc_compile` test and by `fluxion info`) compiles every
+//! module the same way, so a broken kernel fails CI without a GPU.
 //!
 //! ```
 //! use fluxion_kernels::{Id, MODULES};
@@ -124,6 +124,28 @@ pub const MODULES: &[Module] = &MODULES_BY_ID;
 /// ```
 pub fn find(function: &str) -> Option<&'static Module> {
     MODULES.iter().find(|m| m.has_function(function))
+}
+
+/// Names of the `.visible .entry` directives (the kernels) in a PTX text, in order.
+///
+/// Used to check that NVRTC's output for a [`Module`] exports exactly [`Module::functions`].
+///
+/// ```
+/// let ptx = "//\n.version 9.0\n.visible .entry fill_f32(\n\t.param .u64 a\n)\n\
+///            .visible .entry cast_f32_f16(\n.func helper(\n";
+/// assert_eq!(fluxion_kernels::ptx_entries(ptx), ["fill_f32", "cast_f32_f16"]);
+/// ```
+pub fn ptx_entries(ptx: &str) -> Vec<&str> {
+    ptx.lines()
+        .filter_map(|line| {
+            let rest = line.trim_start().strip_prefix(".visible .entry ")?;
+            Some(
+                rest.split(|c: char| c == '(' || c.is_whitespace())
+                    .next()
+                    .unwrap_or(""),
+            )
+        })
+        .collect()
 }
 
 const MODULES_BY_ID: [Module; COUNT] = [

@@ -20,6 +20,26 @@ fn cuda_devices() -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// The NVRTC architecture to check the kernels for: the first device's, else `compute_80` (the
+/// oldest Fluxion targets).
+fn kernel_arch() -> String {
+    #[cfg(feature = "cuda")]
+    if cuda::device_count() > 0 {
+        if let Ok(fluxion_device::Device::Cuda(d)) = fluxion_device::Device::cuda(0) {
+            if let Ok(cc) = d.compute_capability() {
+                return cuda::device_arch(cc);
+            }
+        }
+    }
+    "compute_80".to_string()
+}
+
+/// Compiles the kernels with NVRTC ([`cuda::check_kernels`]); `None` when CUDA is not compiled in
+/// or libnvrtc is absent.
+fn kernel_check(nvrtc: bool) -> Option<fluxion_device::Result<cuda::KernelReport>> {
+    (cfg!(feature = "cuda") && nvrtc).then(|| cuda::check_kernels(&kernel_arch()))
+}
+
 fn cpu_features() -> Vec<&'static str> {
     let mut f = Vec::new();
     #[cfg(target_arch = "x86_64")]
@@ -49,6 +69,12 @@ fn cpu_features() -> Vec<&'static str> {
 pub fn run(as_json: bool) -> anyhow::Result<()> {
     let libs = cuda::libraries();
     let driver = cuda::driver_version().map(|(a, b)| format!("{a}.{b}"));
+    let kernels = kernel_check(libs.nvrtc);
+    let kernels_json = match &kernels {
+        Some(Ok(k)) => json!({ "arch": k.arch, "modules": k.modules, "kernels": k.kernels }),
+        Some(Err(e)) => json!({ "error": e.to_string() }),
+        None => serde_json::Value::Null,
+    };
     let report = json!({
         "fluxion": env!("CARGO_PKG_VERSION"),
         "cuda_feature": cfg!(feature = "cuda"),
@@ -65,6 +91,7 @@ pub fn run(as_json: bool) -> anyhow::Result<()> {
             "cublas": libs.cublas,
             "cufft": libs.cufft,
             "devices": cuda_devices(),
+            "kernels": kernels_json,
         },
     });
     if as_json {
@@ -92,6 +119,14 @@ pub fn run(as_json: bool) -> anyhow::Result<()> {
             .unwrap_or_default()
     );
     println!("  nvrtc      {}", yes(libs.nvrtc));
+    match &kernels {
+        Some(Ok(k)) => println!(
+            "  kernels    {} modules, {} kernels compile (NVRTC, {})",
+            k.modules, k.kernels, k.arch
+        ),
+        Some(Err(e)) => println!("  kernels    do not compile: {e}"),
+        None => println!("  kernels    not checked (no libnvrtc)"),
+    }
     println!("  cublas     {}", yes(libs.cublas));
     println!("  cufft      {}", yes(libs.cufft));
     let devices = cuda_devices();

@@ -18,6 +18,16 @@ fn info_json_reports_cpu_and_cuda_sections() {
         assert!(v["cuda"][lib].is_boolean(), "{lib} missing: {v}");
     }
     assert!(v["cuda"]["devices"].is_array());
+    // The NVRTC compile check: a report, an error, or null when libnvrtc is absent.
+    let k = &v["cuda"]["kernels"];
+    match v["cuda"]["nvrtc"].as_bool() {
+        Some(true) => assert!(
+            k["modules"].as_u64().is_some_and(|n| n > 0)
+                && k["kernels"].as_u64().is_some_and(|n| n > 0),
+            "kernels do not compile: {k}"
+        ),
+        _ => assert!(k.is_null(), "{k}"),
+    }
 }
 
 #[test]

@@ -77,6 +77,55 @@ pub fn driver_version() -> Option<(i32, i32)> {
     }
 }
 
+/// How to install libnvrtc for [`check_kernels`] (and the `nvrtc_compile` test).
+pub const NVRTC_INSTALL_HINT: &str =
+    "python3 -m pip install --target .cache/nvrtc 'nvidia-cuda-nvrtc==13.0.*' \
+     && export LD_LIBRARY_PATH=$PWD/.cache/nvrtc/nvidia/cu13/lib (or run scripts/test)";
+
+/// The NVRTC virtual architecture for a compute capability: `(9, 0)` gives `"compute_90"`.
+///
+/// ```
+/// assert_eq!(fluxion_device::cuda::device_arch((8, 6)), "compute_86");
+/// ```
+pub fn device_arch(cc: (i32, i32)) -> String {
+    format!("compute_{}{}", cc.0, cc.1)
+}
+
+/// What [`check_kernels`] compiled and verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KernelReport {
+    /// The virtual architecture compiled for, e.g. `compute_90`.
+    pub arch: String,
+    /// Number of kernel modules compiled.
+    pub modules: usize,
+    /// Number of kernels (PTX entries) verified across all modules.
+    pub kernels: usize,
+}
+
+/// Compiles every module of `fluxion_kernels::MODULES` with NVRTC for `arch` (e.g.
+/// `"compute_90"`) and checks that the PTX entries are exactly the module's listed functions.
+///
+/// Needs libnvrtc, not a GPU. This is the one check behind both `fluxion info` and the
+/// `nvrtc_compile` test.
+///
+/// # Errors
+/// [`Error::NvrtcMissing`](crate::Error::NvrtcMissing) when libnvrtc cannot be loaded,
+/// [`Error::KernelCompile`](crate::Error::KernelCompile) with the NVRTC log when a module does
+/// not compile, [`Error::KernelMissing`](crate::Error::KernelMissing) or
+/// [`Error::KernelUnlisted`](crate::Error::KernelUnlisted) when the entries differ from the list,
+/// and [`Error::CudaNotCompiled`](crate::Error::CudaNotCompiled) without the `cuda` feature.
+pub fn check_kernels(arch: &str) -> crate::Result<KernelReport> {
+    #[cfg(feature = "cuda")]
+    {
+        imp::check_kernels(arch)
+    }
+    #[cfg(not(feature = "cuda"))]
+    {
+        let _ = arch;
+        Err(crate::Error::CudaNotCompiled)
+    }
+}
+
 #[cfg(feature = "cuda")]
 pub use imp::CudaDevice;
 
@@ -87,6 +136,66 @@ mod imp {
     use cudarc::driver::{CudaContext, CudaStream};
 
     use crate::{Error, Result};
+
+    pub(super) fn check_kernels(arch: &str) -> Result<super::KernelReport> {
+        use cudarc::nvrtc::{compile_ptx_with_opts, CompileError, CompileOptions};
+
+        // SAFETY: `is_culib_present` only tries to dlopen the candidate library names and drops
+        // any handle it opens; it calls no NVRTC function and has no other preconditions.
+        if !unsafe { cudarc::nvrtc::sys::is_culib_present() } {
+            return Err(Error::NvrtcMissing);
+        }
+        let mut kernels = 0;
+        for module in fluxion_kernels::MODULES {
+            let opts = CompileOptions {
+                // `arch` is `Option<&'static str>`; the same flag, for any `arch`.
+                options: vec![format!("--gpu-architecture={arch}")],
+                name: Some(format!("{}.cu", module.name)),
+                ..Default::default()
+            };
+            let ptx = compile_ptx_with_opts(module.source, opts)
+                .map_err(|err| {
+                    let log = match err {
+                        CompileError::CompileError {
+                            nvrtc,
+                            options,
+                            log,
+                        } => format!(
+                            "{nvrtc:?}\noptions: {options:?}\n--- NVRTC log ---\n{}",
+                            log.to_string_lossy().trim_end()
+                        ),
+                        other => format!("{other:?}"),
+                    };
+                    Error::KernelCompile {
+                        module: module.name.to_string(),
+                        arch: arch.to_string(),
+                        log,
+                    }
+                })?
+                .to_src();
+            let entries = fluxion_kernels::ptx_entries(&ptx);
+            if let Some(kernel) = module.functions.iter().find(|f| !entries.contains(f)) {
+                return Err(Error::KernelMissing {
+                    module: module.name.to_string(),
+                    arch: arch.to_string(),
+                    kernel: kernel.to_string(),
+                });
+            }
+            if let Some(kernel) = entries.iter().find(|e| !module.has_function(e)) {
+                return Err(Error::KernelUnlisted {
+                    module: module.name.to_string(),
+                    arch: arch.to_string(),
+                    kernel: kernel.to_string(),
+                });
+            }
+            kernels += entries.len();
+        }
+        Ok(super::KernelReport {
+            arch: arch.to_string(),
+            modules: fluxion_kernels::MODULES.len(),
+            kernels,
+        })
+    }
 
     /// One CUDA GPU: its primary context and the stream Fluxion's work is queued on.
     ///

@@ -29,6 +29,39 @@ pub enum Error {
         /// How many devices the driver reports.
         count: usize,
     },
+    /// libnvrtc (run-time kernel compilation) could not be loaded.
+    #[error("libnvrtc (CUDA 13) could not be loaded, so the CUDA kernels cannot be compiled; install it with: {}", crate::cuda::NVRTC_INSTALL_HINT)]
+    NvrtcMissing,
+    /// NVRTC rejected a kernel module.
+    #[error("NVRTC failed to compile kernel module `{module}` for {arch}:\n{log}")]
+    KernelCompile {
+        /// The module's name (`fluxion_kernels::Module::name`).
+        module: String,
+        /// The virtual architecture, e.g. `compute_90`.
+        arch: String,
+        /// What NVRTC reported: its error code, the options and the compiler log.
+        log: String,
+    },
+    /// A kernel listed for a module is not an entry of the module's PTX.
+    #[error("kernel module `{module}` ({arch}): kernel `{kernel}` is listed but is not an entry of the compiled PTX")]
+    KernelMissing {
+        /// The module's name.
+        module: String,
+        /// The virtual architecture.
+        arch: String,
+        /// The listed kernel that is missing.
+        kernel: String,
+    },
+    /// The module's PTX has an entry that `fluxion_kernels::MODULES` does not list.
+    #[error("kernel module `{module}` ({arch}): the compiled PTX has entry `{kernel}`, which the module does not list in its functions")]
+    KernelUnlisted {
+        /// The module's name.
+        module: String,
+        /// The virtual architecture.
+        arch: String,
+        /// The unlisted PTX entry.
+        kernel: String,
+    },
     /// An error reported by the CUDA driver.
     #[cfg(feature = "cuda")]
     #[error("CUDA driver error: {0}")]
