@@ -12,17 +12,33 @@
 /// `RAYON_NUM_THREADS` threads when set, else one per available core, the caller included.
 ///
 /// Call it once, first thing, from the thread that will do the work (a binary's `main`, a
-/// benchmark's set-up). Work spawned into the pool with `rayon::spawn` is run by this thread
-/// only while it waits inside rayon (a `scope`, `join` or parallel loop), so do not block this
-/// thread on such work by other means.
+/// benchmark's set-up). This thread runs pool work only while it is inside rayon (a `scope`,
+/// `join` or parallel loop); work that other threads hand to the pool is run by the pool's
+/// other threads meanwhile. With a one-thread pool (`RAYON_NUM_THREADS=1`, or one core) there
+/// would be no other thread, and a caller blocked on another thread's parallel loop by other
+/// means (a channel, a join handle) would wait forever; so then the pool is built without the
+/// caller, which has nothing to share anyway.
 ///
 /// # Errors
 /// When the global pool already exists (an earlier call, or any rayon use before this one):
 /// nothing changes and loops keep the slower hand-over.
 pub fn join_global_pool() -> Result<(), rayon::ThreadPoolBuildError> {
-    rayon::ThreadPoolBuilder::new()
-        .use_current_thread()
-        .build_global()
+    let builder = rayon::ThreadPoolBuilder::new();
+    if pool_size() > 1 {
+        builder.use_current_thread().build_global()
+    } else {
+        builder.build_global()
+    }
+}
+
+/// The thread count rayon's builder will choose: `RAYON_NUM_THREADS` when set to a positive
+/// number, else the available parallelism.
+fn pool_size() -> usize {
+    std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 /// Whether the calling thread is one of the global pool's threads.

@@ -1,6 +1,7 @@
 //! `threads::join_global_pool`: the calling thread becomes a pool thread and runs part of the
-//! parallel loops it starts; a second call is refused. One test per process (the pool is
-//! global), so this file holds only this test.
+//! parallel loops it starts; a second call is refused; a one-thread pool leaves the caller out.
+//! The pool is global, so only the first test builds it in this process; the one-thread case
+//! runs in a child process of this test binary.
 
 use std::collections::HashSet;
 use std::sync::Mutex;
@@ -9,8 +10,14 @@ use fluxion_tensor::threads::{in_pool, join_global_pool};
 use fluxion_tensor::{DType, Device, Tensor};
 use rayon::prelude::*;
 
+const ONE: &str = "one_thread_pool_leaves_the_caller_out_and_does_not_deadlock";
+
 #[test]
 fn the_calling_thread_joins_the_pool_and_works_in_it() {
+    if std::env::var("RAYON_NUM_THREADS").is_ok() {
+        eprintln!("RAYON_NUM_THREADS is set: skipped (the child of `{ONE}` runs with it)");
+        return;
+    }
     assert!(!in_pool());
     join_global_pool().expect("first build of the global pool");
     assert!(in_pool());
@@ -36,4 +43,31 @@ fn the_calling_thread_joins_the_pool_and_works_in_it() {
     let s = t.add(&t).unwrap().sum_all().unwrap();
     let s = s.to_dtype(DType::F64).unwrap().to_scalar::<f64>().unwrap();
     assert_eq!(s, 2.0 * want);
+}
+
+/// With `RAYON_NUM_THREADS=1` the caller stays outside the pool, so another thread's parallel
+/// loop still runs while the caller blocks on that thread's join handle.
+#[test]
+fn one_thread_pool_leaves_the_caller_out_and_does_not_deadlock() {
+    if std::env::var("RAYON_NUM_THREADS").as_deref() != Ok("1") {
+        // Parent: run this test alone in a child process with one rayon thread.
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", ONE, "--nocapture", "--test-threads=1"])
+            .env("RAYON_NUM_THREADS", "1")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "child failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(String::from_utf8_lossy(&out.stdout).contains("1 passed"));
+        return;
+    }
+    join_global_pool().expect("first build of the global pool");
+    assert!(!in_pool());
+    assert_eq!(rayon::current_num_threads(), 1);
+    let other = std::thread::spawn(|| (0..10_000u64).into_par_iter().sum::<u64>());
+    assert_eq!(other.join().unwrap(), 10_000 * 9_999 / 2);
 }
