@@ -4,10 +4,10 @@
 
 mod common;
 
-use common::{sin_additive, F, G};
+use common::{gbm_tensor, sin_additive};
 use fluxion_diffeq::sde::{
-    solve_sde, BrownianGrid, BrownianIncrements, BrownianTree, NoiseType, Sde, SdeAdaptive,
-    SdeMethod, SdeOptions, SdeType,
+    geometric_brownian_motion, solve_sde, BrownianGrid, BrownianIncrements, BrownianTree,
+    NoiseType, Sde, SdeAdaptive, SdeMethod, SdeOptions, SdeSystem, SdeType,
 };
 use fluxion_diffeq::Error;
 
@@ -15,21 +15,8 @@ const MU: f64 = 1.0;
 const SIGMA: f64 = 0.5;
 
 /// GBM `dX = μX dt + σX dW` (Itô, diagonal), exact `X(t) = X₀ exp((μ − σ²/2)t + σW(t))`.
-fn gbm() -> Sde<F, G> {
-    Sde::new(
-        NoiseType::Diagonal,
-        SdeType::Ito,
-        |_t, y, out| {
-            out.iter_mut().zip(y).for_each(|(o, x)| *o = MU * x);
-            Ok(())
-        },
-        |_t, y, v, out| {
-            for ((o, x), w) in out.iter_mut().zip(y).zip(v) {
-                *o = SIGMA * x * w;
-            }
-            Ok(())
-        },
-    )
+fn gbm() -> impl SdeSystem<Vec<f64>> {
+    geometric_brownian_motion(MU, SIGMA)
 }
 
 /// RMS over paths of `X(T) − exact(T)` with `W(T)` read from the same tree.
@@ -430,18 +417,7 @@ fn tensor_states_solve_adaptively_to_the_same_accuracy() {
         &opts,
     )
     .unwrap();
-    let sde_t = Sde::new(
-        NoiseType::Diagonal,
-        SdeType::Ito,
-        |_t, y: &Tensor, out: &mut Tensor| {
-            *out = y.mul_scalar(MU)?;
-            Ok(())
-        },
-        |_t, y: &Tensor, w: &Tensor, out: &mut Tensor| {
-            *out = y.mul_scalar(SIGMA)?.mul(w)?;
-            Ok(())
-        },
-    );
+    let sde_t = gbm_tensor(MU, SIGMA);
     let y0 = Tensor::ones([paths, d], DType::F64, &Device::Cpu).unwrap();
     let t = solve_sde(method, &sde_t, (0.0, 1.0), &y0, &bm, &opts).unwrap();
     // Not bit for bit: the tensor ops round the error norm differently in the last bit, a

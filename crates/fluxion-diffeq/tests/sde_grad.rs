@@ -1,6 +1,9 @@
 //! Gradients (backprop through the solve, reversible Heun's exact adjoint), `Tensor` and `Var`
 //! states, save times, `NeuralSde`, and the errors for unsupported scheme / noise / calculus.
 
+mod common;
+
+use common::gbm_tensor;
 use fluxion_autodiff::Var;
 use fluxion_diffeq::sde::{
     solve_sde, BrownianIncrements, BrownianTree, NeuralSde, NoiseType, ReversibleHeunAdjoint, Sde,
@@ -123,18 +126,7 @@ fn tensor_states_match_vec_states_and_t_eval() {
             &opts,
         )
         .unwrap();
-        let sde_t = Sde::new(
-            NoiseType::Diagonal,
-            SdeType::Ito,
-            |_t, y: &Tensor, out: &mut Tensor| {
-                *out = y.mul_scalar(0.5)?;
-                Ok(())
-            },
-            |_t, y: &Tensor, w: &Tensor, out: &mut Tensor| {
-                *out = y.mul_scalar(0.3)?.mul(w)?;
-                Ok(())
-            },
-        );
+        let sde_t = gbm_tensor(0.5, 0.3);
         let y0 = Tensor::ones([paths, d], DType::F64, &Device::Cpu).unwrap();
         let t = solve_sde(method, &sde_t, (0.0, 1.0), &y0, &bm, &opts).unwrap();
         assert_eq!(v.ts, vec![0.0, 0.25, 0.5, 1.0]);
