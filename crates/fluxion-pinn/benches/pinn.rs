@@ -35,12 +35,12 @@ fn net() -> Mlp {
         .expect("mlp")
 }
 
-fn trainer() -> PinnTrainer<Mlp> {
+fn trainer(points: usize, max_chunks: usize) -> PinnTrainer<Mlp> {
     let domain = Domain::interval("t", 0.0, 5.0).expect("domain");
     let y0 = domain.face("t", Side::Lo).expect("face");
     let problem = PinnProblem::builder(domain, 1)
         .residual(
-            501,
+            points,
             SamplerConfig::JitteredGrid {
                 sigma: 0.1,
                 counts: None,
@@ -53,6 +53,7 @@ fn trainer() -> PinnTrainer<Mlp> {
     let config = TrainConfig {
         epochs: usize::MAX,
         optimizer: FirstOrder::sgd(8e-3),
+        max_chunks,
         ..Default::default()
     };
     PinnTrainer::new(problem, net(), config).expect("trainer")
@@ -64,13 +65,23 @@ fn bench(c: &mut Criterion) {
     fluxion_device::host::retain_freed_memory();
     fluxion_tensor::threads::join_global_pool()
         .expect("rayon's global pool was built before the benchmark");
-    let mut t = trainer();
-    for _ in 0..200 {
-        t.epoch_step().expect("warm-up epoch");
+    for (name, points, chunks) in [
+        (
+            "cpu_pinn_decay_epoch",
+            501,
+            TrainConfig::default().max_chunks,
+        ),
+        ("cpu_pinn_decay_epoch_unsplit", 501, 1),
+        ("cpu_pinn_decay_epoch_half", 250, 1),
+    ] {
+        let mut t = trainer(points, chunks);
+        for _ in 0..200 {
+            t.epoch_step().expect("warm-up epoch");
+        }
+        c.bench_function(name, |b| {
+            b.iter(|| black_box(t.epoch_step().expect("epoch").loss))
+        });
     }
-    c.bench_function("cpu_pinn_decay_epoch", |b| {
-        b.iter(|| black_box(t.epoch_step().expect("epoch").loss))
-    });
 
     let net = net();
     let mut opt = Sgd::new(

@@ -117,6 +117,15 @@ pub struct TrainConfig {
     pub checkpoint_dir: Option<PathBuf>,
     /// Seed of every sampler stream and of ReLoBRaLo's lookback.
     pub seed: u64,
+    /// Most row chunks a term's points are split into for data-parallel evaluation (see
+    /// [`chunk_ranges`](crate::chunk_ranges)); 1 evaluates each term as one graph. The split
+    /// never depends on the thread count, so results are the same on any machine.
+    #[serde(default = "default_max_chunks")]
+    pub max_chunks: usize,
+}
+
+fn default_max_chunks() -> usize {
+    8
 }
 
 impl Default for TrainConfig {
@@ -132,6 +141,7 @@ impl Default for TrainConfig {
             checkpoint_every: 0,
             checkpoint_dir: None,
             seed: 0,
+            max_chunks: default_max_chunks(),
         }
     }
 }
@@ -147,6 +157,12 @@ impl TrainConfig {
             return Err(Error::invalid(
                 "TrainConfig",
                 "checkpoint_every > 0 needs checkpoint_dir",
+            ));
+        }
+        if self.max_chunks == 0 {
+            return Err(Error::invalid(
+                "TrainConfig",
+                "max_chunks must be ≥ 1 (1 evaluates each loss term as one graph)",
             ));
         }
         self.weighting.validate()?;

@@ -36,6 +36,7 @@
 #![warn(missing_docs)]
 
 mod checkpoint;
+mod chunks;
 mod condition;
 mod config;
 pub mod derivatives;
@@ -51,6 +52,7 @@ pub mod weighting;
 pub mod zoo;
 
 pub use checkpoint::latest_checkpoint;
+pub use chunks::{chunk_ranges, CHUNK_ROWS};
 pub use condition::{Condition, ConditionKind, Target};
 pub use config::{
     EpochRecord, EvalReport, FirstOrder, LbfgsPhase, Phase, StepLrConfig, TrainConfig, TrainReport,

@@ -34,6 +34,7 @@ use fluxion_nn::optim::{Adam, AdamConfig, Sgd, SgdConfig};
 use fluxion_nn::{Lbfgs, LbfgsConfig, LrScheduler, Module, Optimizer, StepLr, StrongWolfe};
 use fluxion_tensor::{DType, Device};
 
+use crate::chunks::{self, ChunkLosses};
 use crate::condition::Target;
 use crate::config::{
     EpochRecord, EvalReport, FirstOrder, LbfgsPhase, Phase, TrainConfig, TrainReport,
@@ -257,36 +258,30 @@ impl<M: Module> PinnTrainer<M> {
         Ok(())
     }
 
-    /// The unweighted loss of every term on the current batches.
-    fn term_losses(&self) -> Result<Vec<Var>> {
-        let batch = |k: usize| {
-            self.batches[k]
-                .as_ref()
-                .map(|(_, b)| b)
-                .ok_or_else(|| Error::invalid("PinnTrainer", "points not drawn"))
-        };
-        let mut losses = self.problem.residual_losses(&self.net, batch(0)?)?;
-        for k in 0..self.problem.conditions.len() {
-            losses.push(self.problem.condition_loss(&self.net, k, batch(k + 1)?)?);
-        }
-        Ok(losses)
-    }
-
-    /// Σ wᵢ Lᵢ (a weight of exactly 1 adds no op).
-    fn total(losses: &[Var], weights: &[f64]) -> Result<Var> {
-        let mut total: Option<Var> = None;
-        for (l, &w) in losses.iter().zip(weights) {
-            let t = if w == 1.0 {
-                l.clone()
+    /// Every term's loss on the current batches, split into row chunks built in parallel
+    /// (see the `chunks` module).
+    fn chunk_losses(&self) -> Result<Vec<ChunkLosses>> {
+        let batches = self
+            .batches
+            .iter()
+            .map(|b| {
+                b.as_ref()
+                    .map(|(_, b)| b)
+                    .ok_or_else(|| Error::invalid("PinnTrainer", "points not drawn"))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let p = &self.problem;
+        let net: &dyn Module = &self.net;
+        let eval = |g: usize, batch: &TermBatch| -> Result<Vec<Var>> {
+            if g == 0 {
+                p.residual_losses(net, batch)
             } else {
-                l.mul_scalar(w)?
-            };
-            total = Some(match total {
-                Some(s) => s.add(&t)?,
-                None => t,
-            });
-        }
-        total.ok_or_else(|| Error::invalid("PinnTrainer", "no loss terms"))
+                Ok(vec![p.condition_loss(net, g - 1, batch)?])
+            }
+        };
+        let mut sizes = vec![p.residual_names.len()];
+        sizes.extend(std::iter::repeat_n(1, p.conditions.len()));
+        chunks::chunk_losses(&batches, &sizes, self.config.max_chunks, &eval)
     }
 
     fn phase(&self) -> Phase {
@@ -305,22 +300,28 @@ impl<M: Module> PinnTrainer<M> {
         let start = Instant::now();
         let epoch = self.epoch;
         self.refresh(epoch)?;
-        let losses = self.term_losses()?;
+        let chunks = self.chunk_losses()?;
+        let params = self.net.parameters();
         if self.weighting.needs_gradients(epoch) {
-            let params = self.net.parameters();
-            let stats = losses
-                .iter()
-                .map(|l| gradient_stats(l, &params))
+            let n = chunks[0].terms.len();
+            let stats = (0..n)
+                .map(|k| {
+                    let only: Vec<Option<f64>> = (0..n).map(|j| (j == k).then_some(1.0)).collect();
+                    gradient_stats(&chunks::weighted_gradient(&chunks, &only, &params, true)?)
+                })
                 .collect::<Result<Vec<_>>>()?;
             self.weighting.update_gradients(&stats)?;
         }
-        let values = losses.iter().map(scalar).collect::<Result<Vec<_>>>()?;
+        let values = chunks::term_values(&chunks)?;
         self.weighting.update_losses(&values, epoch)?;
         let weights = self.weighting.weights();
-        let total = Self::total(&losses, &weights)?;
         let lr = self.opt.learning_rate();
-        self.opt.zero_grad();
-        total.backward()?;
+        let all: Vec<Option<f64>> = weights.iter().copied().map(Some).collect();
+        let grads = chunks::weighted_gradient(&chunks, &all, &params, false)?;
+        drop(chunks);
+        for (p, g) in params.iter().zip(grads) {
+            p.set_grad(Some(g));
+        }
         self.opt.step()?;
         if let Some(s) = &mut self.scheduler {
             s.step(self.opt.as_mut());
@@ -491,17 +492,20 @@ impl<M: Module> PinnTrainer<M> {
             let mut first: Option<Vec<f64>> = None;
             let mut failure: Option<Error> = None;
             let this = &*self;
+            let all: Vec<Option<f64>> = weights.iter().copied().map(Some).collect();
             let mut eval = || -> Result<f64> {
-                let losses = this.term_losses()?;
-                let total = Self::total(&losses, &weights)?;
-                for p in this.net.parameters() {
-                    p.zero_grad();
+                let chunks = this.chunk_losses()?;
+                let params = this.net.parameters();
+                let grads = chunks::weighted_gradient(&chunks, &all, &params, false)?;
+                for (p, g) in params.iter().zip(grads) {
+                    p.set_grad(Some(g));
                 }
-                total.backward()?;
+                let values = chunks::term_values(&chunks)?;
+                let total = values.iter().zip(&weights).map(|(l, w)| l * w).sum();
                 if first.is_none() {
-                    first = Some(losses.iter().map(scalar).collect::<Result<Vec<_>>>()?);
+                    first = Some(values);
                 }
-                scalar(&total)
+                Ok(total)
             };
             // The optimizer's closure speaks fluxion_nn's error type: keep ours aside and
             // hand it a placeholder, then report ours.

@@ -30,8 +30,8 @@
 
 use std::collections::BTreeMap;
 
-use fluxion_autodiff::{grad_with, GradOptions, Var};
 use fluxion_tensor::random::uniform_f64;
+use fluxion_tensor::Tensor;
 use serde::{Deserialize, Serialize};
 
 use crate::sampler::mix64;
@@ -119,23 +119,15 @@ impl WeightingConfig {
     }
 }
 
-/// max|g| and mean|g| over every entry of the gradients of `loss` with respect to `params`
-/// (the graph is kept for the total loss's backward).
+/// max|g| and mean|g| over every entry of the gradients `grads` (of one loss term with
+/// respect to every parameter).
 ///
 /// # Errors
-/// Autodiff errors.
-pub fn gradient_stats(loss: &Var, params: &[Var]) -> Result<(f64, f64)> {
-    let opts = GradOptions {
-        create_graph: false,
-        retain_graph: Some(true),
-    };
-    let gs = grad_with(&[loss.clone()], params, None, opts)?;
+/// Tensor errors.
+pub fn gradient_stats(grads: &[Tensor]) -> Result<(f64, f64)> {
     let (mut max, mut sum, mut n) = (0.0f64, 0.0f64, 0usize);
-    for g in gs {
-        let v = g
-            .tensor()
-            .to_dtype(fluxion_tensor::DType::F64)?
-            .to_vec::<f64>()?;
+    for g in grads {
+        let v = g.to_dtype(fluxion_tensor::DType::F64)?.to_vec::<f64>()?;
         n += v.len();
         for x in v {
             max = max.max(x.abs());

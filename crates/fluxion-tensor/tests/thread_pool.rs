@@ -71,3 +71,56 @@ fn one_thread_pool_leaves_the_caller_out_and_does_not_deadlock() {
     let other = std::thread::spawn(|| (0..10_000u64).into_par_iter().sum::<u64>());
     assert_eq!(other.join().unwrap(), 10_000 * 9_999 / 2);
 }
+
+/// `keep_warm`: the other threads take the caller's work while kept (the caller never runs a
+/// keeper itself, which would hold it for the whole linger), and they stop once the linger
+/// has passed.
+#[test]
+fn keep_warm_serves_the_caller_and_then_lets_go() {
+    use fluxion_tensor::threads::{keep_warm, kept_warm};
+    use std::time::{Duration, Instant};
+
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    pool.install(|| {
+        let me = rayon::current_thread_index().unwrap();
+        keep_warm(Duration::from_secs(3));
+        assert!(kept_warm());
+        // A join from the caller: the second half is stolen by the kept thread. If the caller
+        // ran a keeper instead, this would take the whole 3 s linger.
+        let start = Instant::now();
+        let (a, b) = rayon::join(
+            || {
+                std::thread::sleep(Duration::from_millis(50));
+                rayon::current_thread_index()
+            },
+            || {
+                std::thread::sleep(Duration::from_millis(50));
+                rayon::current_thread_index()
+            },
+        );
+        assert!(
+            start.elapsed() < Duration::from_secs(2),
+            "join took {:?}: the caller was held",
+            start.elapsed()
+        );
+        assert_eq!(a, Some(me));
+        assert_eq!(
+            b,
+            Some(1 - me),
+            "the kept thread did not take the stolen half"
+        );
+        // Re-armed with a short linger, the keepers return within it.
+        keep_warm(Duration::from_millis(1));
+        let start = Instant::now();
+        while kept_warm() && start.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(
+            !kept_warm(),
+            "keepers still running 10 s after a 1 ms linger"
+        );
+    });
+}

@@ -64,6 +64,7 @@ pub(super) fn defaults(scale: Scale) -> PinnExperiment {
         lbfgs_tolerance_grad: 1e-9,
         lbfgs_tolerance_change: f64::EPSILON,
         resample_every: 100,
+        max_chunks: 8,
         checkpoint_every: 1_000,
         seed: 0,
         eval_points: vec![201, 101],

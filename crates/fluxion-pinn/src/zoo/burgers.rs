@@ -68,6 +68,7 @@ pub(super) fn defaults(scale: Scale) -> PinnExperiment {
         lbfgs_tolerance_grad: 1e-5,
         lbfgs_tolerance_change: f64::EPSILON,
         resample_every: 0,
+        max_chunks: 8,
         checkpoint_every: 1,
         seed: 1234,
         eval_points: vec![256, 100],

@@ -53,6 +53,7 @@ pub(super) fn tutorial_defaults(scale: Scale) -> PinnExperiment {
         lbfgs_tolerance_grad: 1e-9,
         lbfgs_tolerance_change: 1e-12,
         resample_every: 1,
+        max_chunks: 8,
         checkpoint_every: 1_000,
         seed: 0,
         eval_points: vec![501],

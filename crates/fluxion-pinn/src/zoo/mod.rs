@@ -197,9 +197,13 @@ pub enum OptimizerKind {
     Sgd,
 }
 
+fn default_max_chunks() -> usize {
+    TrainConfig::default().max_chunks
+}
+
 /// One zoo experiment: the problem and every setting of its network, points and training.
 ///
-/// Every field is required in a TOML file (unknown keys are errors); start from
+/// Every field but `max_chunks` is required in a TOML file (unknown keys are errors); start from
 /// [`PinnExperiment::defaults`] — `fluxion reproduce` writes the one it used as
 /// `config.toml`. Counts of 0 switch a feature off where the field says so.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -252,6 +256,11 @@ pub struct PinnExperiment {
     pub lbfgs_tolerance_change: f64,
     /// Re-draw stochastic points every this many epochs (1: every epoch; 0: never).
     pub resample_every: usize,
+    /// Most row chunks per loss term for data-parallel evaluation (1: one graph per term; see
+    /// [`crate::chunk_ranges`]). Optional in TOML (default 8); results do not depend on the
+    /// thread count.
+    #[serde(default = "default_max_chunks")]
+    pub max_chunks: usize,
     /// Checkpoint every this many epochs (and after every L-BFGS step; 0: never).
     pub checkpoint_every: usize,
     /// Seed of the point streams.
@@ -331,6 +340,12 @@ impl PinnExperiment {
         let bad = |field: &str, why: String| {
             Err(Error::invalid("PinnExperiment", format!("{field}: {why}")))
         };
+        if self.max_chunks == 0 {
+            return bad(
+                "max_chunks",
+                "must be ≥ 1 (1: one graph per loss term)".to_string(),
+            );
+        }
         if self.hidden.is_empty() || self.hidden.contains(&0) {
             return bad(
                 "hidden",
@@ -459,6 +474,7 @@ impl PinnExperiment {
             }),
             lbfgs,
             resample_every: self.resample_every,
+            max_chunks: self.max_chunks,
             checkpoint_every,
             checkpoint_dir,
             seed: self.seed,
