@@ -8,6 +8,8 @@
 //   binary {op}_{dtype}(size_t n, size_t rank, const size_t* info,
 //                        const T* lhs, size_t lhs_offset, const T* rhs, size_t rhs_offset, T* out)
 //   cmp_{op}_{dtype}   (same arguments as binary, but `unsigned char* out`, 0 or 1)
+//   copy_{dtype}(size_t n, size_t rank, const size_t* info, const T* in, size_t in_offset, T* out)
+//                      out[i] = in[offset of logical element i]: a strided view made contiguous
 //   where_{dtype}(size_t n, size_t rank, const size_t* info,
 //                 const unsigned char* cond, size_t cond_offset, const T* a, size_t a_offset,
 //                 const T* b, size_t b_offset, T* out)                  out = cond != 0 ? a : b
@@ -20,7 +22,7 @@
 // unsigned char (u8), long long (i64).
 //
 // Unary and binary ops exist for f16, bf16, f32, f64; f16/bf16 load to f32, compute in f32 and round
-// back to nearest even, as the CPU does. Comparisons and where exist for all six dtypes.
+// back to nearest even, as the CPU does. Comparisons, where and copy exist for all six dtypes.
 // Parameters: powf(p), leaky_relu(alpha), leaky_relu_grad(alpha), affine(mul, add), passed as double
 // and rounded to the compute type first (the CPU's T::from_f64).
 //
@@ -876,3 +878,27 @@ extern "C" __global__ void where_u8(FX_WHERE_ARGS(unsigned char)) {
 extern "C" __global__ void where_i64(FX_WHERE_ARGS(long long)) {
     fx_where<FxI64>(n, rank, info, cond, cond_offset, a, a_offset, b, b_offset, out);
 }
+
+// ---- copy (strided view -> contiguous, bits unchanged) ----
+template <typename T>
+__device__ __forceinline__ void fx_copy(size_t n, size_t rank, const size_t* info, const T* in, size_t in_offset,
+                                        T* out) {
+    in += in_offset;
+    if (info == nullptr || rank == 0) {
+        for (size_t i = fx_grid_start(); i < n; i += fx_grid_stride()) {
+            out[i] = in[i];
+        }
+        return;
+    }
+    for (size_t i = fx_grid_start(); i < n; i += fx_grid_stride()) {
+        size_t off[1];
+        fx_strided_offsets<1>(i, rank, info, off);
+        out[i] = in[off[0]];
+    }
+}
+extern "C" __global__ void copy_f16(FX_UNARY_ARGS(unsigned short)) { fx_copy(n, rank, info, in, in_offset, out); }
+extern "C" __global__ void copy_bf16(FX_UNARY_ARGS(unsigned short)) { fx_copy(n, rank, info, in, in_offset, out); }
+extern "C" __global__ void copy_f32(FX_UNARY_ARGS(float)) { fx_copy(n, rank, info, in, in_offset, out); }
+extern "C" __global__ void copy_f64(FX_UNARY_ARGS(double)) { fx_copy(n, rank, info, in, in_offset, out); }
+extern "C" __global__ void copy_u8(FX_UNARY_ARGS(unsigned char)) { fx_copy(n, rank, info, in, in_offset, out); }
+extern "C" __global__ void copy_i64(FX_UNARY_ARGS(long long)) { fx_copy(n, rank, info, in, in_offset, out); }

@@ -39,11 +39,12 @@ pub enum Id {
     Philox,
     /// `fill.cu`: set every element of a contiguous buffer to one value.
     Fill,
-    /// `cast.cu`: element type conversion between f16, bf16, f32 and f64.
+    /// `cast.cu`: element type conversion of a contiguous buffer between any two of the six
+    /// dtypes (integers with the CPU's saturating, truncating semantics).
     Cast,
     /// `elementwise.cu` (after the prelude): unary, binary, comparison and `where` maps over
     /// strided or contiguous operands, mirroring `fluxion_tensor`'s `UnaryOp`, `BinaryOp` and
-    /// `CmpOp`.
+    /// `CmpOp`, and `copy`, which makes a strided view contiguous.
     Elementwise,
     /// `adam.cu` (after the prelude): the fused Adam / AdamW parameter update of
     /// `fluxion_nn::optim::Adam` and `AdamW`, for contiguous f32 and f64 tensors.
@@ -190,6 +191,24 @@ const MODULES_BY_ID: [Module; COUNT] = [
             "cast_f64_f16",
             "cast_f64_bf16",
             "cast_f64_f32",
+            "cast_f16_u8",
+            "cast_f16_i64",
+            "cast_bf16_u8",
+            "cast_bf16_i64",
+            "cast_f32_u8",
+            "cast_f32_i64",
+            "cast_f64_u8",
+            "cast_f64_i64",
+            "cast_u8_f16",
+            "cast_u8_bf16",
+            "cast_u8_f32",
+            "cast_u8_f64",
+            "cast_u8_i64",
+            "cast_i64_f16",
+            "cast_i64_bf16",
+            "cast_i64_f32",
+            "cast_i64_f64",
+            "cast_i64_u8",
         ],
     },
     Module {
@@ -358,6 +377,12 @@ const MODULES_BY_ID: [Module; COUNT] = [
             "where_f64",
             "where_u8",
             "where_i64",
+            "copy_f16",
+            "copy_bf16",
+            "copy_f32",
+            "copy_f64",
+            "copy_u8",
+            "copy_i64",
         ],
     },
     Module {

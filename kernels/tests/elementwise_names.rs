@@ -1,7 +1,8 @@
 //! The elementwise, adam and reduce modules cover the kernels their CPU counterparts need. The
 //! elementwise module covers the op vocabulary of `fluxion_tensor::op` (written out by hand:
 //! this crate does not depend on fluxion-tensor): a unary and a binary kernel for every op and
-//! float dtype, a comparison for every `CmpOp` and dtype, and `where` for every dtype.
+//! float dtype, a comparison for every `CmpOp` and dtype, and `where` and the strided `copy` for
+//! every dtype.
 
 use fluxion_kernels::Id;
 
@@ -54,6 +55,7 @@ fn expected() -> Vec<String> {
     }
     for dt in ALL_DTYPES {
         names.push(format!("where_{dt}"));
+        names.push(format!("copy_{dt}"));
     }
     names
 }

@@ -62,10 +62,30 @@ pub enum Error {
         /// The unlisted PTX entry.
         kernel: String,
     },
+    /// A kernel name that no module of `fluxion_kernels::MODULES` lists.
+    #[error("no kernel module defines `{kernel}` (see fluxion_kernels::MODULES)")]
+    UnknownKernel {
+        /// The name asked for, `{op}_{dtype}`.
+        kernel: String,
+    },
+    /// libcublas could not be loaded.
+    #[error("libcublas could not be loaded (matrix products on CUDA need it): install the CUDA 13 cuBLAS runtime or use --device cpu")]
+    CublasMissing,
+    /// libcufft could not be loaded.
+    #[error("libcufft could not be loaded (FFTs on CUDA need it): install the CUDA 13 cuFFT runtime or use --device cpu")]
+    CufftMissing,
     /// An error reported by the CUDA driver.
     #[cfg(feature = "cuda")]
     #[error("CUDA driver error: {0}")]
     CudaDriver(#[from] cudarc::driver::DriverError),
+    /// An error reported by cuBLAS.
+    #[cfg(feature = "cuda")]
+    #[error("cuBLAS error: {0}")]
+    Cublas(#[from] cudarc::cublas::result::CublasError),
+    /// An error reported by cuFFT.
+    #[cfg(feature = "cuda")]
+    #[error("cuFFT error: {0}")]
+    Cufft(#[from] cudarc::cufft::result::CufftError),
 }
 
 /// Result with this crate's [`Error`].

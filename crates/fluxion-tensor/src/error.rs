@@ -125,13 +125,27 @@ pub enum Error {
         /// What was wrong.
         reason: String,
     },
-    /// An op the device's backend does not have yet.
-    #[error("{op}: not available on {device}: the CUDA tensor backend is not built yet; use --device cpu")]
+    /// An op the device's backend does not have (every op exists on the CPU and, with the `cuda`
+    /// feature, on CUDA; kept for backends that lack one).
+    #[error("{op}: not available on {device}; use --device cpu")]
     BackendUnavailable {
         /// The op.
         op: &'static str,
         /// The device.
         device: String,
+    },
+    /// A CUDA failure inside an op (driver, kernel compilation, cuBLAS or cuFFT), naming the op
+    /// and its operands.
+    #[error("{op} on CUDA ({detail}): {source}")]
+    Cuda {
+        /// The op.
+        op: &'static str,
+        /// The operands: shapes, dtypes, the kernel or library call.
+        detail: String,
+        /// What CUDA reported (boxed: it carries NVRTC logs, and keeping this enum small keeps
+        /// every `Result` in the workspace small).
+        #[source]
+        source: Box<fluxion_device::Error>,
     },
     /// A device error (parsing, no GPU, driver failure).
     #[error(transparent)]

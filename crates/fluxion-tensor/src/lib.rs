@@ -1,6 +1,6 @@
 //! Fluxion's tensor: an n-dimensional array with shared storage and strided views, one backend
-//! trait with CPU (rayon, gemm, rustfft/realfft) and — in a later change — CUDA
-//! implementations, and counter-based Philox random numbers.
+//! trait with CPU (rayon, gemm, rustfft/realfft) and CUDA (NVRTC-compiled kernels, cuBLAS,
+//! cuFFT; feature `cuda`) implementations, and counter-based Philox random numbers.
 //!
 //! ```
 //! use fluxion_tensor::{DType, Device, FftNorm, Tensor};
@@ -17,6 +17,8 @@
 
 pub mod backend;
 mod cpu_backend;
+#[cfg(feature = "cuda")]
+mod cuda_backend;
 mod error;
 mod layout;
 mod op;
@@ -34,6 +36,8 @@ pub mod threads;
 mod with_dtype;
 
 pub use cpu_backend::CpuStorage;
+#[cfg(feature = "cuda")]
+pub use cuda_backend::CudaStorage;
 pub(crate) use error::invalid;
 pub use error::{Error, Result};
 pub use fluxion_device::{DType, Device, DeviceLocation};

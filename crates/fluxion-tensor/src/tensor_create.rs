@@ -57,12 +57,31 @@ impl Tensor {
         device: &Device,
     ) -> Result<Self> {
         let shape = shape.into();
-        Self::from_cpu(
-            CpuStorage::full(value, shape.elem_count(), dtype),
+        Ok(Tensor::from_storage(
+            Storage::full(value, shape.elem_count(), dtype, device)?,
             shape,
-            device,
-            "full",
-        )
+        ))
+    }
+
+    /// A copy of this tensor on `device` (contiguous, same dtype and values bit for bit), or the
+    /// tensor itself when it is already there.
+    ///
+    /// ```
+    /// use fluxion_tensor::{DType, Device, Tensor};
+    /// let x = Tensor::ones([2, 3], DType::F32, &Device::Cpu)?;
+    /// let y = x.to_device(&Device::Cpu)?;
+    /// assert!(y.same_storage(&x));
+    /// # Ok::<(), fluxion_tensor::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// When a copy to or from a GPU fails.
+    pub fn to_device(&self, device: &Device) -> Result<Self> {
+        if self.device().same_device(device) {
+            return Ok(self.clone());
+        }
+        let host = self.storage().to_cpu(self.layout())?;
+        Self::from_cpu(host, self.shape().clone(), device, "to_device")
     }
 
     /// Zeros.

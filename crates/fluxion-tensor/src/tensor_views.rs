@@ -164,8 +164,6 @@ impl Tensor {
     }
 
     fn storage_len(&self) -> usize {
-        match &*self.storage() {
-            crate::Storage::Cpu(c) => c.len(),
-        }
+        self.storage().len()
     }
 }
