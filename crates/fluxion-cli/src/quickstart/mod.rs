@@ -230,7 +230,8 @@ fn checks_passed(failed: usize) -> anyhow::Result<()> {
 }
 
 /// The device to run on: `--device` when given (a missing GPU is a usage error), else the
-/// CPU, with a notice when a GPU is visible.
+/// CPU, with a notice when a GPU is visible. The default becomes the GPU once the CUDA backend
+/// has passed `scripts/gpu-run` on one.
 fn choose_device(location: Option<DeviceLocation>, progress: &Progress) -> anyhow::Result<Device> {
     match location {
         Some(loc) => Device::new(loc).map_err(|e| {
@@ -240,8 +241,9 @@ fn choose_device(location: Option<DeviceLocation>, progress: &Progress) -> anyho
         None => {
             if Device::cuda(0).is_ok() {
                 progress.note(
-                    "note: a GPU (cuda:0) is visible but not used: the CUDA backend does not run \
-                     these models yet; running on the CPU (--device cuda to try it anyway)",
+                    "note: a GPU (cuda:0) is visible but not used: the CUDA backend has not yet \
+                     been checked on a GPU (scripts/gpu-run); running on the CPU (--device cuda \
+                     to use it)",
                 );
             }
             Ok(Device::Cpu)
