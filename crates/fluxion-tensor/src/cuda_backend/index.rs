@@ -78,6 +78,30 @@ fn launch_lookup<T: DevElem>(
     Ok(())
 }
 
+/// `index_select` or `gather` (`op`, also the kernel's name prefix) on contiguous copies of
+/// the input (`l`) and the ids (`li`): `dims` = [outer, axis extent, ids along the axis, inner],
+/// the output `outer · ids · inner` elements.
+#[allow(clippy::too_many_arguments)]
+fn lookup<T: DevElem>(
+    op: &'static str,
+    dev: &CudaDevice,
+    buf: &CudaSlice<T>,
+    l: &Layout,
+    ids: &CudaSlice<i64>,
+    li: &Layout,
+    dtype: DType,
+    dims: [usize; 4],
+) -> Result<CudaStorage> {
+    let input = contig(dev, buf, l, dtype, op)?;
+    let idx = contig(dev, ids, li, DType::I64, op)?;
+    let n = dims[0] * dims[2] * dims[3];
+    // SAFETY: the kernel writes all n = outer · ids · inner elements.
+    let mut out = unsafe { alloc::<T>(dev, n, op)? };
+    let name = format!("{op}_{}", dtype.as_str());
+    launch_lookup(dev, &name, op, &input.view(), &idx.view(), &mut out, dims)?;
+    Ok(CudaStorage::from_slice(out, n, dtype, dev))
+}
+
 pub(super) fn index_select(
     s: &CudaStorage,
     l: &Layout,
@@ -98,26 +122,8 @@ pub(super) fn index_select(
         return empty(dev, dtype, OP);
     }
     let ids_buf = ids.slice::<i64>(OP, DType::I64)?;
-    fn go<T: DevElem>(
-        dev: &CudaDevice,
-        buf: &CudaSlice<T>,
-        l: &Layout,
-        ids: &CudaSlice<i64>,
-        li: &Layout,
-        dtype: DType,
-        dims: [usize; 4],
-    ) -> Result<CudaStorage> {
-        let input = contig(dev, buf, l, dtype, OP)?;
-        let idx = contig(dev, ids, li, DType::I64, OP)?;
-        let n = dims[0] * dims[2] * dims[3];
-        // SAFETY: the kernel writes all n elements.
-        let mut out = unsafe { alloc::<T>(dev, n, OP)? };
-        let name = format!("index_select_{}", dtype.as_str());
-        launch_lookup(dev, &name, OP, &input.view(), &idx.view(), &mut out, dims)?;
-        Ok(CudaStorage::from_slice(out, n, dtype, dev))
-    }
     let d = [outer, size, host.len(), inner];
-    map_data!(s.data(), buf => go(dev, buf, l, ids_buf, li, dtype, d))
+    map_data!(s.data(), buf => lookup(OP, dev, buf, l, ids_buf, li, dtype, d))
 }
 
 pub(super) fn gather(
@@ -152,25 +158,7 @@ pub(super) fn gather(
         prod(&li.dims()[axis + 1..]),
     ];
     let ids_buf = ids.slice::<i64>(OP, DType::I64)?;
-    fn go<T: DevElem>(
-        dev: &CudaDevice,
-        buf: &CudaSlice<T>,
-        src: &Layout,
-        ids: &CudaSlice<i64>,
-        li: &Layout,
-        dtype: DType,
-        dims: [usize; 4],
-    ) -> Result<CudaStorage> {
-        let input = contig(dev, buf, src, dtype, OP)?;
-        let idx = contig(dev, ids, li, DType::I64, OP)?;
-        let n = li.elem_count();
-        // SAFETY: the kernel writes all n = outer·nidx·inner elements.
-        let mut out = unsafe { alloc::<T>(dev, n, OP)? };
-        let name = format!("gather_{}", dtype.as_str());
-        launch_lookup(dev, &name, OP, &input.view(), &idx.view(), &mut out, dims)?;
-        Ok(CudaStorage::from_slice(out, n, dtype, dev))
-    }
-    map_data!(s.data(), buf => go(dev, buf, &src, ids_buf, li, dtype, d))
+    map_data!(s.data(), buf => lookup(OP, dev, buf, &src, ids_buf, li, dtype, d))
 }
 
 pub(super) fn scatter_add(
