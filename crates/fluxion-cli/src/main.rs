@@ -2,6 +2,7 @@
 
 mod bench;
 mod config;
+mod config_docs;
 mod config_show;
 mod fno_cmd;
 mod generate;
