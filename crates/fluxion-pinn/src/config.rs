@@ -119,7 +119,8 @@ pub struct TrainConfig {
     pub seed: u64,
     /// Most row chunks a term's points are split into for data-parallel evaluation (see
     /// [`chunk_ranges`](crate::chunk_ranges)); 1 evaluates each term as one graph. The split
-    /// never depends on the thread count, so results are the same on any machine.
+    /// never depends on the thread count, so results are the same on any machine. On a GPU
+    /// each term is always one graph.
     #[serde(default = "default_max_chunks")]
     pub max_chunks: usize,
 }

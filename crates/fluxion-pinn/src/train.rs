@@ -281,7 +281,14 @@ impl<M: Module> PinnTrainer<M> {
         };
         let mut sizes = vec![p.residual_names.len()];
         sizes.extend(std::iter::repeat_n(1, p.conditions.len()));
-        chunks::chunk_losses(&batches, &sizes, self.config.max_chunks, &eval)
+        // On a GPU one graph per term is best: the kernels already use the whole device, and
+        // CPU threads feeding one stream would only add launches.
+        let max_chunks = if self.device.is_cpu() {
+            self.config.max_chunks
+        } else {
+            1
+        };
+        chunks::chunk_losses(&batches, &sizes, max_chunks, &eval)
     }
 
     fn phase(&self) -> Phase {
