@@ -1,17 +1,59 @@
 //! Dense output: each step's continuous extension, and the whole-span interpolant.
 
 use crate::error::{invalid, Result};
+use crate::options::SaveAt;
+use crate::solve::Solution;
 use crate::state::OdeState;
 use crate::tableau::Tableau;
 
 /// Most stage slots any method keeps (DOP853: 13 + 3 extra).
 pub(crate) const MAX_DENSE: usize = 16;
 
+/// Records one accepted step from (t, y) to (t_new, y_new), of size h, in `sol` as `save` asks:
+/// for [`SaveAt::Steps`] the step's end (`t_out`, `y_out`: before `t_new` when an event stopped
+/// the step there), for [`SaveAt::Times`] the due `times` up to `t_out` through the interpolant
+/// of `tab` with the stages `ks`, nothing for [`SaveAt::End`]; and the step in the dense output
+/// when the solve keeps one.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn record_step<S: OdeState>(
+    save: &SaveAt,
+    tab: &Tableau,
+    times: &[f64],
+    next: &mut usize,
+    dir: f64,
+    (t, h, t_out, t_new): (f64, f64, f64, f64),
+    (y, y_new, y_out): (&S, &S, &S),
+    ks: &[S],
+    sol: &mut Solution<S>,
+) -> Result<()> {
+    match save {
+        SaveAt::Steps => {
+            sol.ts.push(t_out);
+            sol.ys.push(y_out.clone());
+        }
+        SaveAt::Times(_) => save_due_times(
+            tab,
+            times,
+            next,
+            dir,
+            (t, h, t_out, t_new),
+            (y, y_new),
+            ks,
+            (&mut sol.ts, &mut sol.ys),
+        )?,
+        SaveAt::End => {}
+    }
+    if let Some(d) = sol.dense.as_mut() {
+        d.push(t, h, y, ks);
+    }
+    Ok(())
+}
+
 /// Saves every time of `times[*next..]` up to `t_until` (in the direction `dir`) that falls in
 /// the accepted step `[t, t + h]` ending at `t_new` with state `y_new`: `y_new` itself at
 /// `t_new`, the method's interpolant elsewhere. Shared by the explicit and Rosenbrock solvers.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn save_due_times<S: OdeState>(
+fn save_due_times<S: OdeState>(
     tab: &Tableau,
     times: &[f64],
     next: &mut usize,

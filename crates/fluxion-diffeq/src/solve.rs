@@ -1,7 +1,7 @@
 //! The one explicit Runge–Kutta driver, generic over [`OdeState`].
 
 use crate::controller::{first_step, plan_step, StepSpan};
-use crate::dense::{eval_step, save_due_times, DenseOutput};
+use crate::dense::{eval_step, record_step, DenseOutput};
 use crate::error::{invalid, Error, Result};
 use crate::events::{illinois, Event, EventHit};
 use crate::options::{Options, SaveAt, Stats, StepMode};
@@ -332,26 +332,17 @@ where
         }
         let t_out = stop_at.unwrap_or(t_new);
 
-        match &opts.save {
-            SaveAt::Steps => {
-                sol.ts.push(t_out);
-                sol.ys.push(y_stop.clone().unwrap_or_else(|| y_new.clone()));
-            }
-            SaveAt::Times(_) => save_due_times(
-                tab,
-                times,
-                &mut next_time,
-                dir,
-                (t, h, t_out, t_new),
-                (&y, &y_new),
-                &ks,
-                (&mut sol.ts, &mut sol.ys),
-            )?,
-            SaveAt::End => {}
-        }
-        if let Some(d) = sol.dense.as_mut() {
-            d.push(t, h, &y, &ks);
-        }
+        record_step(
+            &opts.save,
+            tab,
+            times,
+            &mut next_time,
+            dir,
+            (t, h, t_out, t_new),
+            (&y, &y_new, y_stop.as_ref().unwrap_or(&y_new)),
+            &ks,
+            &mut sol,
+        )?;
 
         let factor = if adaptive {
             let fac = opts

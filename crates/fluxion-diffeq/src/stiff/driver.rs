@@ -3,7 +3,7 @@
 //! and the stage solves) sits behind [`Linearisation`].
 
 use crate::controller::{first_step, plan_step, StepSpan};
-use crate::dense::{save_due_times, DenseOutput};
+use crate::dense::{record_step, DenseOutput};
 use crate::error::{invalid, Error, Result};
 use crate::options::{Options, SaveAt, Stats, StepMode};
 use crate::solve::Solution;
@@ -199,26 +199,17 @@ where
         if times_due || sol.dense.is_some() {
             dense_slopes(tab, h, &y, &y_new, &us, &mut ks)?;
         }
-        match &opts.save {
-            SaveAt::Steps => {
-                sol.ts.push(t_new);
-                sol.ys.push(y_new.clone());
-            }
-            SaveAt::Times(_) => save_due_times(
-                &ROSENBROCK_DENSE,
-                times,
-                &mut next_time,
-                dir,
-                (t, h, t_new, t_new),
-                (&y, &y_new),
-                &ks,
-                (&mut sol.ts, &mut sol.ys),
-            )?,
-            SaveAt::End => {}
-        }
-        if let Some(d) = sol.dense.as_mut() {
-            d.push(t, h, &y, &ks);
-        }
+        record_step(
+            &opts.save,
+            &ROSENBROCK_DENSE,
+            times,
+            &mut next_time,
+            dir,
+            (t, h, t_new, t_new),
+            (&y, &y_new, &y_new),
+            &ks,
+            &mut sol,
+        )?;
 
         let factor = if adaptive {
             control.accept(&opts.controller, err_norm, h)
