@@ -264,10 +264,12 @@ fn checkpoint_resume_is_bitwise_identical() {
         seed: 42,
         ..Default::default()
     };
+    // 601 points: three chunks (see `chunk_ranges`), so resume is checked through the
+    // data-parallel path too.
     let problem = || {
         decay(
             1.0,
-            101,
+            601,
             SamplerConfig::JitteredGrid {
                 sigma: 0.05,
                 counts: None,
