@@ -20,7 +20,7 @@ use cudarc::driver::{CudaSlice, CudaView, CudaViewMut, DeviceRepr, PushKernelArg
 use fluxion_device::cuda::{FftKind, FftPlanKey};
 use fluxion_device::{CudaDevice, DType};
 
-use super::copy::{contig, empty, strided_copy};
+use super::copy::{contig, empty, strided_copy, Contig};
 use super::elementwise::scale_contiguous;
 use super::launch::{alloc, grid, kernel, upload_info, OrCuda};
 use super::{cast, CudaData, CudaStorage, DevElem};
@@ -152,6 +152,17 @@ fn with_plan(
     f(&guard).or_cuda(op, || format!("executing plan {key:?}"))
 }
 
+/// Whether the elements of `layout` could be handed to cuFFT in place as far as alignment goes:
+/// cuFFT's exec functions reject (`CUFFT_INVALID_VALUE`) data pointers, real ones included, that
+/// are not aligned to the complex type, two `T`s. Allocations are 256-byte aligned, so a
+/// contiguous view is aligned exactly when it starts at an even element; a strided layout is
+/// copied to a fresh buffer anyway.
+fn complex_aligned(layout: &Layout) -> bool {
+    layout
+        .contiguous_offsets()
+        .is_none_or(|(start, _)| start.is_multiple_of(2))
+}
+
 /// `buf` (n interleaved values) viewed as n/2 complex values.
 fn as_complex<T: FftFloat>(buf: &mut CudaSlice<T>, n: usize) -> CudaViewMut<'_, T::C> {
     // SAFETY: `T::C` is `float2`/`double2`, two `T`s with `T`'s alignment (cuFFT's
@@ -197,7 +208,11 @@ fn rfftn_t<T: FftFloat>(
     if out_len == 0 {
         return empty(dev, T::DTYPE, OP);
     }
-    let x = contig(dev, buf, layout, T::DTYPE, OP)?;
+    let x = if complex_aligned(layout) {
+        contig(dev, buf, layout, T::DTYPE, OP)?
+    } else {
+        Contig::Owned(strided_copy(dev, buf, layout, T::DTYPE, OP)?)
+    };
     let xv = x.view();
     // SAFETY: the transform writes every output value.
     let mut out = unsafe { alloc::<T>(dev, out_len, OP)? };
@@ -343,15 +358,7 @@ fn inverse_other_axes<T: FftFloat>(
     bins: usize,
 ) -> Result<CudaSlice<T>> {
     const OP: &str = "irfftn";
-    let k = other.len();
-    let mut dims = vec![batch];
-    dims.extend_from_slice(other);
-    dims.extend([bins, 2]);
-    // [batch, other…, bins, 2] → [batch, bins, other…, 2]
-    let mut perm = vec![0, k + 1];
-    perm.extend(1..=k);
-    perm.push(k + 2);
-    let to_front = Layout::contiguous(dims.clone()).permute(&perm)?;
+    let (to_front, to_back) = other_axes_layouts(batch, other, bins)?;
     let mut p = strided_copy(dev, x, &to_front, T::DTYPE, OP)?;
     let len = p.len();
     // SAFETY: the transform writes every value.
@@ -362,6 +369,21 @@ fn inverse_other_axes<T: FftFloat>(
         let mut o = as_complex(&mut q, len);
         T::c2c_inverse(plan, &mut i, &mut o)
     })?;
+    strided_copy(dev, &q, &to_back, T::DTYPE, OP)
+}
+
+/// The views [`inverse_other_axes`] copies through: `[batch, other…, bins, 2]` (contiguous)
+/// seen as `[batch, bins, other…, 2]`, and that order (contiguous) seen as the first again.
+fn other_axes_layouts(batch: usize, other: &[usize], bins: usize) -> Result<(Layout, Layout)> {
+    let k = other.len();
+    let mut dims = vec![batch];
+    dims.extend_from_slice(other);
+    dims.extend([bins, 2]);
+    // [batch, other…, bins, 2] → [batch, bins, other…, 2]
+    let mut perm = vec![0, k + 1];
+    perm.extend(1..=k);
+    perm.push(k + 2);
+    let to_front = Layout::contiguous(dims).permute(&perm)?;
     // [batch, bins, other…, 2] → [batch, other…, bins, 2]
     let mut front = vec![batch, bins];
     front.extend_from_slice(other);
@@ -370,7 +392,7 @@ fn inverse_other_axes<T: FftFloat>(
     back.extend(2..=k + 1);
     back.extend([1, k + 2]);
     let to_back = Layout::contiguous(front).permute(&back)?;
-    strided_copy(dev, &q, &to_back, T::DTYPE, OP)
+    Ok((to_front, to_back))
 }
 
 /// `x` (`[rows, bins, 2]`, contiguous) with the imaginary parts of bin 0 and, for even `n`, of
@@ -437,5 +459,46 @@ mod tests {
         assert_ne!(k, plan_key("rfftn", &[8, 6], 4, FftKind::R2C).unwrap());
         let e = plan_key("rfftn", &[1 << 31], 1, FftKind::R2C).unwrap_err();
         assert!(e.to_string().contains("32-bit"), "{e}");
+    }
+
+    #[test]
+    fn r2c_inputs_at_odd_offsets_are_copied_for_alignment() {
+        let l = Layout::contiguous([3, 5]);
+        assert!(complex_aligned(&l));
+        // Rows 1.. start at element 5: a float2/double2-misaligned pointer cuFFT rejects.
+        assert!(!complex_aligned(&l.narrow(0, 1, 2).unwrap()));
+        assert!(complex_aligned(&l.narrow(0, 2, 1).unwrap()));
+        // Strided views are copied to a fresh (aligned) buffer anyway.
+        assert!(complex_aligned(&l.transpose(0, 1)));
+    }
+
+    #[test]
+    fn other_axes_round_trip_and_put_the_transformed_axes_last() {
+        use crate::cpu_backend::strided::offsets;
+        for (batch, other, bins) in [(2, vec![3], 4), (2, vec![3, 4], 5), (1, vec![1, 6], 2)] {
+            let (to_front, to_back) = other_axes_layouts(batch, &other, bins).unwrap();
+            let mut want_front = vec![batch, bins];
+            want_front.extend(&other);
+            want_front.push(2);
+            assert_eq!(to_front.dims(), &want_front[..]);
+            // Element (b, j, o…, c) of the permuted copy is element (b, o…, j, c) of the input.
+            let front = offsets(to_front.dims(), to_front.strides(), 0);
+            let inner: usize = other.iter().product();
+            for (i, &off) in front.iter().enumerate() {
+                let c = i % 2;
+                let o = (i / 2) % inner;
+                let j = (i / 2 / inner) % bins;
+                let b = i / 2 / inner / bins;
+                assert_eq!(
+                    off,
+                    ((b * inner + o) * bins + j) * 2 + c,
+                    "{other:?} at {i}"
+                );
+            }
+            // Copying back through `to_back` restores the input order.
+            let back = offsets(to_back.dims(), to_back.strides(), 0);
+            let round: Vec<usize> = back.iter().map(|&i| front[i]).collect();
+            assert_eq!(round, (0..front.len()).collect::<Vec<_>>(), "{other:?}");
+        }
     }
 }

@@ -58,6 +58,27 @@ macro_rules! map_data {
 }
 pub(crate) use map_data;
 
+impl Drop for CudaData {
+    /// Makes the buffer's context current on this thread before cudarc frees the buffer.
+    ///
+    /// cudarc's `CudaSlice` frees itself with `cuMemFreeAsync` on its stream without binding
+    /// its context, and the device's stream is the legacy default stream (the null handle),
+    /// which the driver resolves against the calling thread's current context. A storage
+    /// dropped on a thread that never made a CUDA call (or whose last call was for another
+    /// device) would otherwise fail that free: the buffer would leak and cudarc would report
+    /// the stored error from the next, unrelated call on this context. Unlike
+    /// `CudaContext::bind_to_thread`, this leaves cudarc's stored error state alone.
+    fn drop(&mut self) {
+        use cudarc::driver::result::ctx;
+        let want = map_data!(self, s => s.context().cu_ctx());
+        if !matches!(ctx::get_current(), Ok(Some(cur)) if cur == want) {
+            // SAFETY: `want` is the context that owns this buffer; the slice holds an `Arc` to
+            // it, so it is alive. Making a live context current has no other precondition.
+            let _ = unsafe { ctx::set_current(want) };
+        }
+    }
+}
+
 /// Elements on a CUDA device: one contiguous buffer, its dtype and the device.
 ///
 /// Cloning shares the buffer (ops never write into an existing storage; each returns a new one).
