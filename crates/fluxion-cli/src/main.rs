@@ -50,8 +50,8 @@ enum Command {
     /// the PINN decay problem, train the Neural ODE spiral; one table, outputs and plots.
     /// Exits 1 when a result misses its target.
     Quickstart {
-        /// Device to run on: cpu, cuda or cuda:N (default: the CPU; the CUDA backend does not
-        /// run these models yet).
+        /// Device to run on: cpu, cuda or cuda:N (default: the CPU; the CUDA backend has not
+        /// yet been checked on a GPU, see scripts/gpu-run).
         #[arg(long)]
         device: Option<DeviceLocation>,
         /// Seed for data, initialisation and sampling.
