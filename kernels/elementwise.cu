@@ -397,487 +397,89 @@ __device__ __forceinline__ void fx_where(size_t n, size_t rank, const size_t* in
     size_t n, size_t rank, const size_t* info, const unsigned char* cond, size_t cond_offset, const T* a, \
         size_t a_offset, const T* b, size_t b_offset, T* out
 
+// ---- the extern "C" entry points: one per (op, dtype), generated ----
+// FX_EACH_FLOAT(M, NAME, OP) expands M(dtype suffix, element type, descriptor, NAME, OP) for
+// f16, bf16, f32, f64; FX_EACH_DTYPE adds u8 and i64. Each M defines NAME_<dtype>.
+#define FX_EACH_FLOAT(M, NAME, OP)                                                                \
+    M(f16, unsigned short, FxF16, NAME, OP)                                                       \
+    M(bf16, unsigned short, FxBF16, NAME, OP)                                                     \
+    M(f32, float, FxF32, NAME, OP)                                                                \
+    M(f64, double, FxF64, NAME, OP)
+#define FX_EACH_DTYPE(M, NAME, OP)                                                                \
+    FX_EACH_FLOAT(M, NAME, OP)                                                                    \
+    M(u8, unsigned char, FxU8, NAME, OP)                                                          \
+    M(i64, long long, FxI64, NAME, OP)
+// Unary kernels with 0, 1 (p) or 2 (p, q) parameters.
+#define FX_UNARY0(DT, T, FX, NAME, OP)                                                            \
+    extern "C" __global__ void NAME##_##DT(FX_UNARY_ARGS(T)) {                                    \
+        fx_unary<FX>(n, rank, info, in, in_offset, out, OP(0.0, 0.0));                           \
+    }
+#define FX_UNARY1(DT, T, FX, NAME, OP)                                                            \
+    extern "C" __global__ void NAME##_##DT(FX_UNARY_ARGS(T), double p) {                          \
+        fx_unary<FX>(n, rank, info, in, in_offset, out, OP(p, 0.0));                             \
+    }
+#define FX_UNARY2(DT, T, FX, NAME, OP)                                                            \
+    extern "C" __global__ void NAME##_##DT(FX_UNARY_ARGS(T), double p, double q) {                \
+        fx_unary<FX>(n, rank, info, in, in_offset, out, OP(p, q));                                \
+    }
+#define FX_BINARY(DT, T, FX, NAME, OP)                                                            \
+    extern "C" __global__ void NAME##_##DT(FX_BINARY_ARGS(T, T)) {                                \
+        fx_binary<FX>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, OP());                \
+    }
+#define FX_CMP(DT, T, FX, NAME, OP)                                                               \
+    extern "C" __global__ void NAME##_##DT(FX_BINARY_ARGS(T, unsigned char)) {                    \
+        fx_cmp<FX>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, OP());                   \
+    }
+#define FX_WHERE(DT, T, FX, NAME, OP)                                                             \
+    extern "C" __global__ void NAME##_##DT(FX_WHERE_ARGS(T)) {                                    \
+        fx_where<FX>(n, rank, info, cond, cond_offset, a, a_offset, b, b_offset, out);           \
+    }
+#define FX_COPY(DT, T, FX, NAME, OP)                                                              \
+    extern "C" __global__ void NAME##_##DT(FX_UNARY_ARGS(T)) { fx_copy(n, rank, info, in, in_offset, out); }
+
 // ---- unary kernels ----
-extern "C" __global__ void neg_f16(FX_UNARY_ARGS(unsigned short)) {
-    fx_unary<FxF16>(n, rank, info, in, in_offset, out, OpNeg(0.0, 0.0));
-}
-extern "C" __global__ void neg_bf16(FX_UNARY_ARGS(unsigned short)) {
-    fx_unary<FxBF16>(n, rank, info, in, in_offset, out, OpNeg(0.0, 0.0));
-}
-extern "C" __global__ void neg_f32(FX_UNARY_ARGS(float)) {
-    fx_unary<FxF32>(n, rank, info, in, in_offset, out, OpNeg(0.0, 0.0));
-}
-extern "C" __global__ void neg_f64(FX_UNARY_ARGS(double)) {
-    fx_unary<FxF64>(n, rank, info, in, in_offset, out, OpNeg(0.0, 0.0));
-}
-extern "C" __global__ void abs_f16(FX_UNARY_ARGS(unsigned short)) {
-    fx_unary<FxF16>(n, rank, info, in, in_offset, out, OpAbs(0.0, 0.0));
-}
-extern "C" __global__ void abs_bf16(FX_UNARY_ARGS(unsigned short)) {
-    fx_unary<FxBF16>(n, rank, info, in, in_offset, out, OpAbs(0.0, 0.0));
-}
-extern "C" __global__ void abs_f32(FX_UNARY_ARGS(float)) {
-    fx_unary<FxF32>(n, rank, info, in, in_offset, out, OpAbs(0.0, 0.0));
-}
-extern "C" __global__ void abs_f64(FX_UNARY_ARGS(double)) {
-    fx_unary<FxF64>(n, rank, info, in, in_offset, out, OpAbs(0.0, 0.0));
-}
-extern "C" __global__ void exp_f16(FX_UNARY_ARGS(unsigned short)) {
-    fx_unary<FxF16>(n, rank, info, in, in_offset, out, OpExp(0.0, 0.0));
-}
-extern "C" __global__ void exp_bf16(FX_UNARY_ARGS(unsigned short)) {
-    fx_unary<FxBF16>(n, rank, info, in, in_offset, out, OpExp(0.0, 0.0));
-}
-extern "C" __global__ void exp_f32(FX_UNARY_ARGS(float)) {
-    fx_unary<FxF32>(n, rank, info, in, in_offset, out, OpExp(0.0, 0.0));
-}
-extern "C" __global__ void exp_f64(FX_UNARY_ARGS(double)) {
-    fx_unary<FxF64>(n, rank, info, in, in_offset, out, OpExp(0.0, 0.0));
-}
-extern "C" __global__ void log_f16(FX_UNARY_ARGS(unsigned short)) {
-    fx_unary<FxF16>(n, rank, info, in, in_offset, out, OpLog(0.0, 0.0));
-}
-extern "C" __global__ void log_bf16(FX_UNARY_ARGS(unsigned short)) {
-    fx_unary<FxBF16>(n, rank, info, in, in_offset, out, OpLog(0.0, 0.0));
-}
-extern "C" __global__ void log_f32(FX_UNARY_ARGS(float)) {
-    fx_unary<FxF32>(n, rank, info, in, in_offset, out, OpLog(0.0, 0.0));
-}
-extern "C" __global__ void log_f64(FX_UNARY_ARGS(double)) {
-    fx_unary<FxF64>(n, rank, info, in, in_offset, out, OpLog(0.0, 0.0));
-}
-extern "C" __global__ void sqrt_f16(FX_UNARY_ARGS(unsigned short)) {
-    fx_unary<FxF16>(n, rank, info, in, in_offset, out, OpSqrt(0.0, 0.0));
-}
-extern "C" __global__ void sqrt_bf16(FX_UNARY_ARGS(unsigned short)) {
-    fx_unary<FxBF16>(n, rank, info, in, in_offset, out, OpSqrt(0.0, 0.0));
-}
-extern "C" __global__ void sqrt_f32(FX_UNARY_ARGS(float)) {
-    fx_unary<FxF32>(n, rank, info, in, in_offset, out, OpSqrt(0.0, 0.0));
-}
-extern "C" __global__ void sqrt_f64(FX_UNARY_ARGS(double)) {
-    fx_unary<FxF64>(n, rank, info, in, in_offset, out, OpSqrt(0.0, 0.0));
-}
-extern "C" __global__ void square_f16(FX_UNARY_ARGS(unsigned short)) {
-    fx_unary<FxF16>(n, rank, info, in, in_offset, out, OpSquare(0.0, 0.0));
-}
-extern "C" __global__ void square_bf16(FX_UNARY_ARGS(unsigned short)) {
-    fx_unary<FxBF16>(n, rank, info, in, in_offset, out, OpSquare(0.0, 0.0));
-}
-extern "C" __global__ void square_f32(FX_UNARY_ARGS(float)) {
-    fx_unary<FxF32>(n, rank, info, in, in_offset, out, OpSquare(0.0, 0.0));
-}
-extern "C" __global__ void square_f64(FX_UNARY_ARGS(double)) {
-    fx_unary<FxF64>(n, rank, info, in, in_offset, out, OpSquare(0.0, 0.0));
-}
-extern "C" __global__ void recip_f16(FX_UNARY_ARGS(unsigned short)) {
-    fx_unary<FxF16>(n, rank, info, in, in_offset, out, OpRecip(0.0, 0.0));
-}
-extern "C" __global__ void recip_bf16(FX_UNARY_ARGS(unsigned short)) {
-    fx_unary<FxBF16>(n, rank, info, in, in_offset, out, OpRecip(0.0, 0.0));
-}
-extern "C" __global__ void recip_f32(FX_UNARY_ARGS(float)) {
-    fx_unary<FxF32>(n, rank, info, in, in_offset, out, OpRecip(0.0, 0.0));
-}
-extern "C" __global__ void recip_f64(FX_UNARY_ARGS(double)) {
-    fx_unary<FxF64>(n, rank, info, in, in_offset, out, OpRecip(0.0, 0.0));
-}
-extern "C" __global__ void powf_f16(FX_UNARY_ARGS(unsigned short), double p) {
-    fx_unary<FxF16>(n, rank, info, in, in_offset, out, OpPowf(p, 0.0));
-}
-extern "C" __global__ void powf_bf16(FX_UNARY_ARGS(unsigned short), double p) {
-    fx_unary<FxBF16>(n, rank, info, in, in_offset, out, OpPowf(p, 0.0));
-}
-extern "C" __global__ void powf_f32(FX_UNARY_ARGS(float), double p) {
-    fx_unary<FxF32>(n, rank, info, in, in_offset, out, OpPowf(p, 0.0));
-}
-extern "C" __global__ void powf_f64(FX_UNARY_ARGS(double), double p) {
-    fx_unary<FxF64>(n, rank, info, in, in_offset, out, OpPowf(p, 0.0));
-}
-extern "C" __global__ void sin_f16(FX_UNARY_ARGS(unsigned short)) {
-    fx_unary<FxF16>(n, rank, info, in, in_offset, out, OpSin(0.0, 0.0));
-}
-extern "C" __global__ void sin_bf16(FX_UNARY_ARGS(unsigned short)) {
-    fx_unary<FxBF16>(n, rank, info, in, in_offset, out, OpSin(0.0, 0.0));
-}
-extern "C" __global__ void sin_f32(FX_UNARY_ARGS(float)) {
-    fx_unary<FxF32>(n, rank, info, in, in_offset, out, OpSin(0.0, 0.0));
-}
-extern "C" __global__ void sin_f64(FX_UNARY_ARGS(double)) {
-    fx_unary<FxF64>(n, rank, info, in, in_offset, out, OpSin(0.0, 0.0));
-}
-extern "C" __global__ void cos_f16(FX_UNARY_ARGS(unsigned short)) {
-    fx_unary<FxF16>(n, rank, info, in, in_offset, out, OpCos(0.0, 0.0));
-}
-extern "C" __global__ void cos_bf16(FX_UNARY_ARGS(unsigned short)) {
-    fx_unary<FxBF16>(n, rank, info, in, in_offset, out, OpCos(0.0, 0.0));
-}
-extern "C" __global__ void cos_f32(FX_UNARY_ARGS(float)) {
-    fx_unary<FxF32>(n, rank, info, in, in_offset, out, OpCos(0.0, 0.0));
-}
-extern "C" __global__ void cos_f64(FX_UNARY_ARGS(double)) {
-    fx_unary<FxF64>(n, rank, info, in, in_offset, out, OpCos(0.0, 0.0));
-}
-extern "C" __global__ void tanh_f16(FX_UNARY_ARGS(unsigned short)) {
-    fx_unary<FxF16>(n, rank, info, in, in_offset, out, OpTanh(0.0, 0.0));
-}
-extern "C" __global__ void tanh_bf16(FX_UNARY_ARGS(unsigned short)) {
-    fx_unary<FxBF16>(n, rank, info, in, in_offset, out, OpTanh(0.0, 0.0));
-}
-extern "C" __global__ void tanh_f32(FX_UNARY_ARGS(float)) {
-    fx_unary<FxF32>(n, rank, info, in, in_offset, out, OpTanh(0.0, 0.0));
-}
-extern "C" __global__ void tanh_f64(FX_UNARY_ARGS(double)) {
-    fx_unary<FxF64>(n, rank, info, in, in_offset, out, OpTanh(0.0, 0.0));
-}
-extern "C" __global__ void sigmoid_f16(FX_UNARY_ARGS(unsigned short)) {
-    fx_unary<FxF16>(n, rank, info, in, in_offset, out, OpSigmoid(0.0, 0.0));
-}
-extern "C" __global__ void sigmoid_bf16(FX_UNARY_ARGS(unsigned short)) {
-    fx_unary<FxBF16>(n, rank, info, in, in_offset, out, OpSigmoid(0.0, 0.0));
-}
-extern "C" __global__ void sigmoid_f32(FX_UNARY_ARGS(float)) {
-    fx_unary<FxF32>(n, rank, info, in, in_offset, out, OpSigmoid(0.0, 0.0));
-}
-extern "C" __global__ void sigmoid_f64(FX_UNARY_ARGS(double)) {
-    fx_unary<FxF64>(n, rank, info, in, in_offset, out, OpSigmoid(0.0, 0.0));
-}
-extern "C" __global__ void relu_f16(FX_UNARY_ARGS(unsigned short)) {
-    fx_unary<FxF16>(n, rank, info, in, in_offset, out, OpRelu(0.0, 0.0));
-}
-extern "C" __global__ void relu_bf16(FX_UNARY_ARGS(unsigned short)) {
-    fx_unary<FxBF16>(n, rank, info, in, in_offset, out, OpRelu(0.0, 0.0));
-}
-extern "C" __global__ void relu_f32(FX_UNARY_ARGS(float)) {
-    fx_unary<FxF32>(n, rank, info, in, in_offset, out, OpRelu(0.0, 0.0));
-}
-extern "C" __global__ void relu_f64(FX_UNARY_ARGS(double)) {
-    fx_unary<FxF64>(n, rank, info, in, in_offset, out, OpRelu(0.0, 0.0));
-}
-extern "C" __global__ void leaky_relu_f16(FX_UNARY_ARGS(unsigned short), double p) {
-    fx_unary<FxF16>(n, rank, info, in, in_offset, out, OpLeakyRelu(p, 0.0));
-}
-extern "C" __global__ void leaky_relu_bf16(FX_UNARY_ARGS(unsigned short), double p) {
-    fx_unary<FxBF16>(n, rank, info, in, in_offset, out, OpLeakyRelu(p, 0.0));
-}
-extern "C" __global__ void leaky_relu_f32(FX_UNARY_ARGS(float), double p) {
-    fx_unary<FxF32>(n, rank, info, in, in_offset, out, OpLeakyRelu(p, 0.0));
-}
-extern "C" __global__ void leaky_relu_f64(FX_UNARY_ARGS(double), double p) {
-    fx_unary<FxF64>(n, rank, info, in, in_offset, out, OpLeakyRelu(p, 0.0));
-}
-extern "C" __global__ void leaky_relu_grad_f16(FX_UNARY_ARGS(unsigned short), double p) {
-    fx_unary<FxF16>(n, rank, info, in, in_offset, out, OpLeakyReluGrad(p, 0.0));
-}
-extern "C" __global__ void leaky_relu_grad_bf16(FX_UNARY_ARGS(unsigned short), double p) {
-    fx_unary<FxBF16>(n, rank, info, in, in_offset, out, OpLeakyReluGrad(p, 0.0));
-}
-extern "C" __global__ void leaky_relu_grad_f32(FX_UNARY_ARGS(float), double p) {
-    fx_unary<FxF32>(n, rank, info, in, in_offset, out, OpLeakyReluGrad(p, 0.0));
-}
-extern "C" __global__ void leaky_relu_grad_f64(FX_UNARY_ARGS(double), double p) {
-    fx_unary<FxF64>(n, rank, info, in, in_offset, out, OpLeakyReluGrad(p, 0.0));
-}
-extern "C" __global__ void gelu_tanh_f16(FX_UNARY_ARGS(unsigned short)) {
-    fx_unary<FxF16>(n, rank, info, in, in_offset, out, OpGeluTanh(0.0, 0.0));
-}
-extern "C" __global__ void gelu_tanh_bf16(FX_UNARY_ARGS(unsigned short)) {
-    fx_unary<FxBF16>(n, rank, info, in, in_offset, out, OpGeluTanh(0.0, 0.0));
-}
-extern "C" __global__ void gelu_tanh_f32(FX_UNARY_ARGS(float)) {
-    fx_unary<FxF32>(n, rank, info, in, in_offset, out, OpGeluTanh(0.0, 0.0));
-}
-extern "C" __global__ void gelu_tanh_f64(FX_UNARY_ARGS(double)) {
-    fx_unary<FxF64>(n, rank, info, in, in_offset, out, OpGeluTanh(0.0, 0.0));
-}
-extern "C" __global__ void gelu_erf_f16(FX_UNARY_ARGS(unsigned short)) {
-    fx_unary<FxF16>(n, rank, info, in, in_offset, out, OpGeluErf(0.0, 0.0));
-}
-extern "C" __global__ void gelu_erf_bf16(FX_UNARY_ARGS(unsigned short)) {
-    fx_unary<FxBF16>(n, rank, info, in, in_offset, out, OpGeluErf(0.0, 0.0));
-}
-extern "C" __global__ void gelu_erf_f32(FX_UNARY_ARGS(float)) {
-    fx_unary<FxF32>(n, rank, info, in, in_offset, out, OpGeluErf(0.0, 0.0));
-}
-extern "C" __global__ void gelu_erf_f64(FX_UNARY_ARGS(double)) {
-    fx_unary<FxF64>(n, rank, info, in, in_offset, out, OpGeluErf(0.0, 0.0));
-}
-extern "C" __global__ void gelu_erf_grad_f16(FX_UNARY_ARGS(unsigned short)) {
-    fx_unary<FxF16>(n, rank, info, in, in_offset, out, OpGeluErfGrad(0.0, 0.0));
-}
-extern "C" __global__ void gelu_erf_grad_bf16(FX_UNARY_ARGS(unsigned short)) {
-    fx_unary<FxBF16>(n, rank, info, in, in_offset, out, OpGeluErfGrad(0.0, 0.0));
-}
-extern "C" __global__ void gelu_erf_grad_f32(FX_UNARY_ARGS(float)) {
-    fx_unary<FxF32>(n, rank, info, in, in_offset, out, OpGeluErfGrad(0.0, 0.0));
-}
-extern "C" __global__ void gelu_erf_grad_f64(FX_UNARY_ARGS(double)) {
-    fx_unary<FxF64>(n, rank, info, in, in_offset, out, OpGeluErfGrad(0.0, 0.0));
-}
-extern "C" __global__ void erf_f16(FX_UNARY_ARGS(unsigned short)) {
-    fx_unary<FxF16>(n, rank, info, in, in_offset, out, OpErf(0.0, 0.0));
-}
-extern "C" __global__ void erf_bf16(FX_UNARY_ARGS(unsigned short)) {
-    fx_unary<FxBF16>(n, rank, info, in, in_offset, out, OpErf(0.0, 0.0));
-}
-extern "C" __global__ void erf_f32(FX_UNARY_ARGS(float)) {
-    fx_unary<FxF32>(n, rank, info, in, in_offset, out, OpErf(0.0, 0.0));
-}
-extern "C" __global__ void erf_f64(FX_UNARY_ARGS(double)) {
-    fx_unary<FxF64>(n, rank, info, in, in_offset, out, OpErf(0.0, 0.0));
-}
-extern "C" __global__ void softplus_f16(FX_UNARY_ARGS(unsigned short)) {
-    fx_unary<FxF16>(n, rank, info, in, in_offset, out, OpSoftplus(0.0, 0.0));
-}
-extern "C" __global__ void softplus_bf16(FX_UNARY_ARGS(unsigned short)) {
-    fx_unary<FxBF16>(n, rank, info, in, in_offset, out, OpSoftplus(0.0, 0.0));
-}
-extern "C" __global__ void softplus_f32(FX_UNARY_ARGS(float)) {
-    fx_unary<FxF32>(n, rank, info, in, in_offset, out, OpSoftplus(0.0, 0.0));
-}
-extern "C" __global__ void softplus_f64(FX_UNARY_ARGS(double)) {
-    fx_unary<FxF64>(n, rank, info, in, in_offset, out, OpSoftplus(0.0, 0.0));
-}
-extern "C" __global__ void sign_f16(FX_UNARY_ARGS(unsigned short)) {
-    fx_unary<FxF16>(n, rank, info, in, in_offset, out, OpSign(0.0, 0.0));
-}
-extern "C" __global__ void sign_bf16(FX_UNARY_ARGS(unsigned short)) {
-    fx_unary<FxBF16>(n, rank, info, in, in_offset, out, OpSign(0.0, 0.0));
-}
-extern "C" __global__ void sign_f32(FX_UNARY_ARGS(float)) {
-    fx_unary<FxF32>(n, rank, info, in, in_offset, out, OpSign(0.0, 0.0));
-}
-extern "C" __global__ void sign_f64(FX_UNARY_ARGS(double)) {
-    fx_unary<FxF64>(n, rank, info, in, in_offset, out, OpSign(0.0, 0.0));
-}
-extern "C" __global__ void affine_f16(FX_UNARY_ARGS(unsigned short), double p, double q) {
-    fx_unary<FxF16>(n, rank, info, in, in_offset, out, OpAffine(p, q));
-}
-extern "C" __global__ void affine_bf16(FX_UNARY_ARGS(unsigned short), double p, double q) {
-    fx_unary<FxBF16>(n, rank, info, in, in_offset, out, OpAffine(p, q));
-}
-extern "C" __global__ void affine_f32(FX_UNARY_ARGS(float), double p, double q) {
-    fx_unary<FxF32>(n, rank, info, in, in_offset, out, OpAffine(p, q));
-}
-extern "C" __global__ void affine_f64(FX_UNARY_ARGS(double), double p, double q) {
-    fx_unary<FxF64>(n, rank, info, in, in_offset, out, OpAffine(p, q));
-}
+FX_EACH_FLOAT(FX_UNARY0, neg, OpNeg)
+FX_EACH_FLOAT(FX_UNARY0, abs, OpAbs)
+FX_EACH_FLOAT(FX_UNARY0, exp, OpExp)
+FX_EACH_FLOAT(FX_UNARY0, log, OpLog)
+FX_EACH_FLOAT(FX_UNARY0, sqrt, OpSqrt)
+FX_EACH_FLOAT(FX_UNARY0, square, OpSquare)
+FX_EACH_FLOAT(FX_UNARY0, recip, OpRecip)
+FX_EACH_FLOAT(FX_UNARY1, powf, OpPowf)
+FX_EACH_FLOAT(FX_UNARY0, sin, OpSin)
+FX_EACH_FLOAT(FX_UNARY0, cos, OpCos)
+FX_EACH_FLOAT(FX_UNARY0, tanh, OpTanh)
+FX_EACH_FLOAT(FX_UNARY0, sigmoid, OpSigmoid)
+FX_EACH_FLOAT(FX_UNARY0, relu, OpRelu)
+FX_EACH_FLOAT(FX_UNARY1, leaky_relu, OpLeakyRelu)
+FX_EACH_FLOAT(FX_UNARY1, leaky_relu_grad, OpLeakyReluGrad)
+FX_EACH_FLOAT(FX_UNARY0, gelu_tanh, OpGeluTanh)
+FX_EACH_FLOAT(FX_UNARY0, gelu_erf, OpGeluErf)
+FX_EACH_FLOAT(FX_UNARY0, gelu_erf_grad, OpGeluErfGrad)
+FX_EACH_FLOAT(FX_UNARY0, erf, OpErf)
+FX_EACH_FLOAT(FX_UNARY0, softplus, OpSoftplus)
+FX_EACH_FLOAT(FX_UNARY0, sign, OpSign)
+FX_EACH_FLOAT(FX_UNARY2, affine, OpAffine)
 
 // ---- binary kernels ----
-extern "C" __global__ void add_f16(FX_BINARY_ARGS(unsigned short, unsigned short)) {
-    fx_binary<FxF16>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, OpAdd());
-}
-extern "C" __global__ void add_bf16(FX_BINARY_ARGS(unsigned short, unsigned short)) {
-    fx_binary<FxBF16>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, OpAdd());
-}
-extern "C" __global__ void add_f32(FX_BINARY_ARGS(float, float)) {
-    fx_binary<FxF32>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, OpAdd());
-}
-extern "C" __global__ void add_f64(FX_BINARY_ARGS(double, double)) {
-    fx_binary<FxF64>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, OpAdd());
-}
-extern "C" __global__ void sub_f16(FX_BINARY_ARGS(unsigned short, unsigned short)) {
-    fx_binary<FxF16>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, OpSub());
-}
-extern "C" __global__ void sub_bf16(FX_BINARY_ARGS(unsigned short, unsigned short)) {
-    fx_binary<FxBF16>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, OpSub());
-}
-extern "C" __global__ void sub_f32(FX_BINARY_ARGS(float, float)) {
-    fx_binary<FxF32>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, OpSub());
-}
-extern "C" __global__ void sub_f64(FX_BINARY_ARGS(double, double)) {
-    fx_binary<FxF64>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, OpSub());
-}
-extern "C" __global__ void mul_f16(FX_BINARY_ARGS(unsigned short, unsigned short)) {
-    fx_binary<FxF16>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, OpMul());
-}
-extern "C" __global__ void mul_bf16(FX_BINARY_ARGS(unsigned short, unsigned short)) {
-    fx_binary<FxBF16>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, OpMul());
-}
-extern "C" __global__ void mul_f32(FX_BINARY_ARGS(float, float)) {
-    fx_binary<FxF32>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, OpMul());
-}
-extern "C" __global__ void mul_f64(FX_BINARY_ARGS(double, double)) {
-    fx_binary<FxF64>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, OpMul());
-}
-extern "C" __global__ void div_f16(FX_BINARY_ARGS(unsigned short, unsigned short)) {
-    fx_binary<FxF16>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, OpDiv());
-}
-extern "C" __global__ void div_bf16(FX_BINARY_ARGS(unsigned short, unsigned short)) {
-    fx_binary<FxBF16>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, OpDiv());
-}
-extern "C" __global__ void div_f32(FX_BINARY_ARGS(float, float)) {
-    fx_binary<FxF32>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, OpDiv());
-}
-extern "C" __global__ void div_f64(FX_BINARY_ARGS(double, double)) {
-    fx_binary<FxF64>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, OpDiv());
-}
-extern "C" __global__ void pow_f16(FX_BINARY_ARGS(unsigned short, unsigned short)) {
-    fx_binary<FxF16>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, OpPow());
-}
-extern "C" __global__ void pow_bf16(FX_BINARY_ARGS(unsigned short, unsigned short)) {
-    fx_binary<FxBF16>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, OpPow());
-}
-extern "C" __global__ void pow_f32(FX_BINARY_ARGS(float, float)) {
-    fx_binary<FxF32>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, OpPow());
-}
-extern "C" __global__ void pow_f64(FX_BINARY_ARGS(double, double)) {
-    fx_binary<FxF64>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, OpPow());
-}
-extern "C" __global__ void maximum_f16(FX_BINARY_ARGS(unsigned short, unsigned short)) {
-    fx_binary<FxF16>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, OpMaximum());
-}
-extern "C" __global__ void maximum_bf16(FX_BINARY_ARGS(unsigned short, unsigned short)) {
-    fx_binary<FxBF16>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, OpMaximum());
-}
-extern "C" __global__ void maximum_f32(FX_BINARY_ARGS(float, float)) {
-    fx_binary<FxF32>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, OpMaximum());
-}
-extern "C" __global__ void maximum_f64(FX_BINARY_ARGS(double, double)) {
-    fx_binary<FxF64>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, OpMaximum());
-}
-extern "C" __global__ void minimum_f16(FX_BINARY_ARGS(unsigned short, unsigned short)) {
-    fx_binary<FxF16>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, OpMinimum());
-}
-extern "C" __global__ void minimum_bf16(FX_BINARY_ARGS(unsigned short, unsigned short)) {
-    fx_binary<FxBF16>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, OpMinimum());
-}
-extern "C" __global__ void minimum_f32(FX_BINARY_ARGS(float, float)) {
-    fx_binary<FxF32>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, OpMinimum());
-}
-extern "C" __global__ void minimum_f64(FX_BINARY_ARGS(double, double)) {
-    fx_binary<FxF64>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, OpMinimum());
-}
+FX_EACH_FLOAT(FX_BINARY, add, OpAdd)
+FX_EACH_FLOAT(FX_BINARY, sub, OpSub)
+FX_EACH_FLOAT(FX_BINARY, mul, OpMul)
+FX_EACH_FLOAT(FX_BINARY, div, OpDiv)
+FX_EACH_FLOAT(FX_BINARY, pow, OpPow)
+FX_EACH_FLOAT(FX_BINARY, maximum, OpMaximum)
+FX_EACH_FLOAT(FX_BINARY, minimum, OpMinimum)
 
 // ---- comparison kernels ----
-extern "C" __global__ void cmp_eq_f16(FX_BINARY_ARGS(unsigned short, unsigned char)) {
-    fx_cmp<FxF16>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, CmpEq());
-}
-extern "C" __global__ void cmp_eq_bf16(FX_BINARY_ARGS(unsigned short, unsigned char)) {
-    fx_cmp<FxBF16>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, CmpEq());
-}
-extern "C" __global__ void cmp_eq_f32(FX_BINARY_ARGS(float, unsigned char)) {
-    fx_cmp<FxF32>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, CmpEq());
-}
-extern "C" __global__ void cmp_eq_f64(FX_BINARY_ARGS(double, unsigned char)) {
-    fx_cmp<FxF64>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, CmpEq());
-}
-extern "C" __global__ void cmp_eq_u8(FX_BINARY_ARGS(unsigned char, unsigned char)) {
-    fx_cmp<FxU8>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, CmpEq());
-}
-extern "C" __global__ void cmp_eq_i64(FX_BINARY_ARGS(long long, unsigned char)) {
-    fx_cmp<FxI64>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, CmpEq());
-}
-extern "C" __global__ void cmp_ne_f16(FX_BINARY_ARGS(unsigned short, unsigned char)) {
-    fx_cmp<FxF16>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, CmpNe());
-}
-extern "C" __global__ void cmp_ne_bf16(FX_BINARY_ARGS(unsigned short, unsigned char)) {
-    fx_cmp<FxBF16>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, CmpNe());
-}
-extern "C" __global__ void cmp_ne_f32(FX_BINARY_ARGS(float, unsigned char)) {
-    fx_cmp<FxF32>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, CmpNe());
-}
-extern "C" __global__ void cmp_ne_f64(FX_BINARY_ARGS(double, unsigned char)) {
-    fx_cmp<FxF64>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, CmpNe());
-}
-extern "C" __global__ void cmp_ne_u8(FX_BINARY_ARGS(unsigned char, unsigned char)) {
-    fx_cmp<FxU8>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, CmpNe());
-}
-extern "C" __global__ void cmp_ne_i64(FX_BINARY_ARGS(long long, unsigned char)) {
-    fx_cmp<FxI64>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, CmpNe());
-}
-extern "C" __global__ void cmp_lt_f16(FX_BINARY_ARGS(unsigned short, unsigned char)) {
-    fx_cmp<FxF16>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, CmpLt());
-}
-extern "C" __global__ void cmp_lt_bf16(FX_BINARY_ARGS(unsigned short, unsigned char)) {
-    fx_cmp<FxBF16>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, CmpLt());
-}
-extern "C" __global__ void cmp_lt_f32(FX_BINARY_ARGS(float, unsigned char)) {
-    fx_cmp<FxF32>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, CmpLt());
-}
-extern "C" __global__ void cmp_lt_f64(FX_BINARY_ARGS(double, unsigned char)) {
-    fx_cmp<FxF64>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, CmpLt());
-}
-extern "C" __global__ void cmp_lt_u8(FX_BINARY_ARGS(unsigned char, unsigned char)) {
-    fx_cmp<FxU8>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, CmpLt());
-}
-extern "C" __global__ void cmp_lt_i64(FX_BINARY_ARGS(long long, unsigned char)) {
-    fx_cmp<FxI64>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, CmpLt());
-}
-extern "C" __global__ void cmp_le_f16(FX_BINARY_ARGS(unsigned short, unsigned char)) {
-    fx_cmp<FxF16>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, CmpLe());
-}
-extern "C" __global__ void cmp_le_bf16(FX_BINARY_ARGS(unsigned short, unsigned char)) {
-    fx_cmp<FxBF16>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, CmpLe());
-}
-extern "C" __global__ void cmp_le_f32(FX_BINARY_ARGS(float, unsigned char)) {
-    fx_cmp<FxF32>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, CmpLe());
-}
-extern "C" __global__ void cmp_le_f64(FX_BINARY_ARGS(double, unsigned char)) {
-    fx_cmp<FxF64>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, CmpLe());
-}
-extern "C" __global__ void cmp_le_u8(FX_BINARY_ARGS(unsigned char, unsigned char)) {
-    fx_cmp<FxU8>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, CmpLe());
-}
-extern "C" __global__ void cmp_le_i64(FX_BINARY_ARGS(long long, unsigned char)) {
-    fx_cmp<FxI64>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, CmpLe());
-}
-extern "C" __global__ void cmp_gt_f16(FX_BINARY_ARGS(unsigned short, unsigned char)) {
-    fx_cmp<FxF16>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, CmpGt());
-}
-extern "C" __global__ void cmp_gt_bf16(FX_BINARY_ARGS(unsigned short, unsigned char)) {
-    fx_cmp<FxBF16>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, CmpGt());
-}
-extern "C" __global__ void cmp_gt_f32(FX_BINARY_ARGS(float, unsigned char)) {
-    fx_cmp<FxF32>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, CmpGt());
-}
-extern "C" __global__ void cmp_gt_f64(FX_BINARY_ARGS(double, unsigned char)) {
-    fx_cmp<FxF64>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, CmpGt());
-}
-extern "C" __global__ void cmp_gt_u8(FX_BINARY_ARGS(unsigned char, unsigned char)) {
-    fx_cmp<FxU8>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, CmpGt());
-}
-extern "C" __global__ void cmp_gt_i64(FX_BINARY_ARGS(long long, unsigned char)) {
-    fx_cmp<FxI64>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, CmpGt());
-}
-extern "C" __global__ void cmp_ge_f16(FX_BINARY_ARGS(unsigned short, unsigned char)) {
-    fx_cmp<FxF16>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, CmpGe());
-}
-extern "C" __global__ void cmp_ge_bf16(FX_BINARY_ARGS(unsigned short, unsigned char)) {
-    fx_cmp<FxBF16>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, CmpGe());
-}
-extern "C" __global__ void cmp_ge_f32(FX_BINARY_ARGS(float, unsigned char)) {
-    fx_cmp<FxF32>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, CmpGe());
-}
-extern "C" __global__ void cmp_ge_f64(FX_BINARY_ARGS(double, unsigned char)) {
-    fx_cmp<FxF64>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, CmpGe());
-}
-extern "C" __global__ void cmp_ge_u8(FX_BINARY_ARGS(unsigned char, unsigned char)) {
-    fx_cmp<FxU8>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, CmpGe());
-}
-extern "C" __global__ void cmp_ge_i64(FX_BINARY_ARGS(long long, unsigned char)) {
-    fx_cmp<FxI64>(n, rank, info, lhs, lhs_offset, rhs, rhs_offset, out, CmpGe());
-}
+FX_EACH_DTYPE(FX_CMP, cmp_eq, CmpEq)
+FX_EACH_DTYPE(FX_CMP, cmp_ne, CmpNe)
+FX_EACH_DTYPE(FX_CMP, cmp_lt, CmpLt)
+FX_EACH_DTYPE(FX_CMP, cmp_le, CmpLe)
+FX_EACH_DTYPE(FX_CMP, cmp_gt, CmpGt)
+FX_EACH_DTYPE(FX_CMP, cmp_ge, CmpGe)
 
 // ---- where ----
-extern "C" __global__ void where_f16(FX_WHERE_ARGS(unsigned short)) {
-    fx_where<FxF16>(n, rank, info, cond, cond_offset, a, a_offset, b, b_offset, out);
-}
-extern "C" __global__ void where_bf16(FX_WHERE_ARGS(unsigned short)) {
-    fx_where<FxBF16>(n, rank, info, cond, cond_offset, a, a_offset, b, b_offset, out);
-}
-extern "C" __global__ void where_f32(FX_WHERE_ARGS(float)) {
-    fx_where<FxF32>(n, rank, info, cond, cond_offset, a, a_offset, b, b_offset, out);
-}
-extern "C" __global__ void where_f64(FX_WHERE_ARGS(double)) {
-    fx_where<FxF64>(n, rank, info, cond, cond_offset, a, a_offset, b, b_offset, out);
-}
-extern "C" __global__ void where_u8(FX_WHERE_ARGS(unsigned char)) {
-    fx_where<FxU8>(n, rank, info, cond, cond_offset, a, a_offset, b, b_offset, out);
-}
-extern "C" __global__ void where_i64(FX_WHERE_ARGS(long long)) {
-    fx_where<FxI64>(n, rank, info, cond, cond_offset, a, a_offset, b, b_offset, out);
-}
+FX_EACH_DTYPE(FX_WHERE, where, _)
 
 // ---- copy (strided view -> contiguous, bits unchanged) ----
 template <typename T>
@@ -896,9 +498,4 @@ __device__ __forceinline__ void fx_copy(size_t n, size_t rank, const size_t* inf
         out[i] = in[off[0]];
     }
 }
-extern "C" __global__ void copy_f16(FX_UNARY_ARGS(unsigned short)) { fx_copy(n, rank, info, in, in_offset, out); }
-extern "C" __global__ void copy_bf16(FX_UNARY_ARGS(unsigned short)) { fx_copy(n, rank, info, in, in_offset, out); }
-extern "C" __global__ void copy_f32(FX_UNARY_ARGS(float)) { fx_copy(n, rank, info, in, in_offset, out); }
-extern "C" __global__ void copy_f64(FX_UNARY_ARGS(double)) { fx_copy(n, rank, info, in, in_offset, out); }
-extern "C" __global__ void copy_u8(FX_UNARY_ARGS(unsigned char)) { fx_copy(n, rank, info, in, in_offset, out); }
-extern "C" __global__ void copy_i64(FX_UNARY_ARGS(long long)) { fx_copy(n, rank, info, in, in_offset, out); }
+FX_EACH_DTYPE(FX_COPY, copy, _)

@@ -9,9 +9,12 @@ use fluxion_kernels::{Id, COUNT, MODULES, PRELUDE};
 const DTYPES: [&str; 6] = ["f16", "bf16", "f32", "f64", "u8", "i64"];
 const MARKER: &str = "extern \"C\" __global__ void ";
 
-/// Names of the kernels a source defines, parsed from `extern "C" __global__ void NAME(`.
+/// Names of the kernels a source defines: each `extern "C" __global__ void NAME(`, and each
+/// generated family `FX_EACH_FLOAT(M, NAME, OP)` (NAME for f16, bf16, f32, f64) or
+/// `FX_EACH_DTYPE(M, NAME, OP)` (all six dtypes) at the start of a line. The macros' own
+/// definitions (`NAME##_##DT`) are skipped.
 fn defined_kernels(source: &str) -> Vec<String> {
-    source
+    let mut names: Vec<String> = source
         .match_indices(MARKER)
         .map(|(at, _)| {
             let rest = &source[at + MARKER.len()..];
@@ -20,7 +23,24 @@ fn defined_kernels(source: &str) -> Vec<String> {
                 .unwrap_or_else(|| panic!("no '(' after `{MARKER}` in {rest:.60}"));
             rest[..end].trim().to_string()
         })
-        .collect()
+        .filter(|name| !name.contains("##"))
+        .collect();
+    for line in source.lines() {
+        let (family, dtypes) = if let Some(rest) = line.strip_prefix("FX_EACH_FLOAT(") {
+            (rest, &DTYPES[..4])
+        } else if let Some(rest) = line.strip_prefix("FX_EACH_DTYPE(") {
+            (rest, &DTYPES[..])
+        } else {
+            continue;
+        };
+        let name = family
+            .split(',')
+            .nth(1)
+            .unwrap_or_else(|| panic!("no NAME in `{line}`"))
+            .trim();
+        names.extend(dtypes.iter().map(|dt| format!("{name}_{dt}")));
+    }
+    names
 }
 
 /// `op` is lower-case words joined by `_`, `dtype` one of [`DTYPES`].
