@@ -152,6 +152,7 @@ pub struct PinnProblem {
     pub(crate) residual_names: Vec<String>,
     pub(crate) residual_points: usize,
     pub(crate) residual_sampler: SamplerConfig,
+    pub(crate) residual_fixed: Option<PointSet>,
     pub(crate) residual_weight: f64,
     pub(crate) conditions: Vec<Condition>,
     pub(crate) scale_inputs: bool,
@@ -192,6 +193,7 @@ impl PinnProblem {
                 residual_names: vec!["pde".to_string()],
                 residual_points: 1000,
                 residual_sampler: SamplerConfig::Random,
+                residual_fixed: None,
                 residual_weight: 1.0,
                 conditions: Vec::new(),
                 scale_inputs: false,
@@ -214,6 +216,12 @@ impl PinnProblem {
     /// The conditions, in order.
     pub fn conditions(&self) -> &[Condition] {
         &self.conditions
+    }
+
+    /// The points added to every draw of the residual's points
+    /// ([`PinnProblemBuilder::residual_fixed_points`]).
+    pub fn residual_fixed_points(&self) -> Option<&PointSet> {
+        self.residual_fixed.as_ref()
     }
 
     /// Loss term names: residual components, then conditions.
@@ -287,6 +295,14 @@ impl PinnProblemBuilder {
         self
     }
 
+    /// Points added to every draw of the residual's points (after the sampled ones), e.g. the
+    /// data points, as Raissi et al.'s code does (`X_f = vstack(X_f, X_u)`). The residual
+    /// term then has `points + fixed.len()` points.
+    pub fn residual_fixed_points(mut self, fixed: PointSet) -> Self {
+        self.problem.residual_fixed = Some(fixed);
+        self
+    }
+
     /// Names of the residual's components (one term each; default `["pde"]`). The closure
     /// must return exactly this many.
     pub fn residual_names(mut self, names: &[&str]) -> Self {
@@ -351,6 +367,18 @@ impl PinnProblemBuilder {
             ));
         }
         p.residual_sampler.validate()?;
+        if let Some(fixed) = &p.residual_fixed {
+            if fixed.dim() != p.domain.dim() {
+                return Err(Error::invalid(
+                    what,
+                    format!(
+                        "the residual's fixed points have {} coordinates, the domain {}",
+                        fixed.dim(),
+                        p.domain.dim()
+                    ),
+                ));
+            }
+        }
         check_weight(what, "residual", p.residual_weight)?;
         let mut names = p.residual_names.clone();
         for c in &mut p.conditions {

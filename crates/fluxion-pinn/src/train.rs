@@ -235,6 +235,9 @@ impl<M: Module> PinnTrainer<M> {
                 self.term_seed(0),
                 e,
             )?;
+            if let Some(fixed) = &p.residual_fixed {
+                pts = pts.concat(fixed)?;
+            }
             if let Some(extra) = &self.extra {
                 pts = PointSet::new(pts.dim(), pts.coords().to_vec(), None)?.concat(extra)?;
             }

@@ -380,3 +380,57 @@ fn bad_problems_are_errors() {
     let w = res(PinnProblem::builder(d, 1)).residual_weight(f64::NAN);
     assert!(w.build().is_err(), "NaN weight");
 }
+
+#[test]
+fn fixed_residual_points_join_every_draw() {
+    use std::sync::{Arc, Mutex};
+    // 300 re-drawn points (two chunks) plus 7 fixed ones: each epoch's residual must see
+    // 307 rows, the fixed ones among them every time.
+    let fixed: Vec<f64> = (0..7).map(|k| 0.0625 + 0.125 * k as f64).collect();
+    let seen: Arc<Mutex<Vec<f64>>> = Arc::default();
+    let log = Arc::clone(&seen);
+    let domain = Domain::interval("t", 0.0, 1.0).unwrap();
+    let problem = PinnProblem::builder(domain, 1)
+        .residual(300, SamplerConfig::Random, move |ctx| {
+            log.lock()
+                .unwrap()
+                .extend(ctx.x().tensor().to_vec::<f64>()?);
+            Ok(vec![ctx.d(0)?])
+        })
+        .residual_fixed_points(fluxion_pinn::PointSet::new(1, fixed.clone(), None).unwrap())
+        .build()
+        .unwrap();
+    let net = Mlp::builder(&[1, 8, 1])
+        .activation(Activation::Tanh)
+        .dtype(DType::F64)
+        .seed(1)
+        .build()
+        .unwrap();
+    let config = TrainConfig {
+        epochs: 2,
+        optimizer: FirstOrder::sgd(1e-3),
+        resample_every: 1,
+        ..Default::default()
+    };
+    let mut trainer = PinnTrainer::new(problem, net, config).unwrap();
+    let mut draws = Vec::new();
+    for _ in 0..2 {
+        seen.lock().unwrap().clear();
+        trainer.epoch_step().unwrap();
+        let mut rows = std::mem::take(&mut *seen.lock().unwrap());
+        assert_eq!(rows.len(), 307);
+        for f in &fixed {
+            assert!(rows.contains(f), "fixed point {f} missing");
+        }
+        rows.sort_by(f64::total_cmp);
+        draws.push(rows);
+    }
+    assert_ne!(draws[0], draws[1], "the sampled points are re-drawn");
+
+    let bad = PinnProblem::builder(Domain::interval("t", 0.0, 1.0).unwrap(), 1)
+        .residual(10, SamplerConfig::Random, |ctx| Ok(vec![ctx.d(0)?]))
+        .residual_fixed_points(fluxion_pinn::PointSet::new(2, vec![0.5, 0.5], None).unwrap())
+        .build()
+        .unwrap_err();
+    assert!(bad.to_string().contains("fixed points have 2"), "{bad}");
+}

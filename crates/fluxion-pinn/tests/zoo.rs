@@ -127,6 +127,9 @@ fn burgers_setup_follows_raissi() {
         }
     }
     assert!(burgers_initial_boundary_points(457, 0).is_err());
+    // Raissi's X_f = vstack(X_f, X_u): the N_u points are residual points too.
+    let zoo = exp.build().unwrap();
+    assert_eq!(zoo.problem.residual_fixed_points(), Some(&pts));
 }
 
 #[test]

@@ -7,7 +7,9 @@
 //! - N_u = 100 initial/boundary points drawn without replacement from the 456 points of the
 //!   reference grid's initial row (t = 0, 256 x) and both boundary columns (x = ±1, 100 t),
 //!   with their reference values ([`burgers_initial_boundary_points`]);
-//! - N_f = 10 000 Latin-hypercube collocation points, fixed during training;
+//! - N_f = 10 000 Latin-hypercube collocation points, fixed during training, plus the N_u
+//!   points themselves (Raissi's `X_f_train = np.vstack((X_f_train, X_u_train))`), so the
+//!   residual term has N_f + N_u points;
 //! - a 2-20×8-1 tanh network, Xavier-normal weights and zero biases, inputs mapped to [−1, 1];
 //! - loss MSE_u + MSE_f; L-BFGS with a strong-Wolfe line search, 50 curvature pairs, at most
 //!   50 000 iterations, stopping as SciPy's L-BFGS-B with Raissi's options: when an iteration
@@ -149,6 +151,7 @@ pub(super) fn build(e: &PinnExperiment) -> Result<Built> {
                 .add(&u.mul(&u_x)?)?
                 .sub(&u_xx.mul_scalar(0.01 / PI)?)?])
         })
+        .residual_fixed_points(points.clone())
         .condition(Condition::data("u_ib", points, values)?)
         .scale_inputs(e.scale_inputs)
         .build()?;
