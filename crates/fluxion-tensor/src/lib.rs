@@ -20,6 +20,7 @@ mod cpu_backend;
 #[cfg(feature = "cuda")]
 mod cuda_backend;
 mod error;
+pub mod fused;
 mod layout;
 mod op;
 pub mod random;

@@ -38,6 +38,24 @@ fn round_below<T: WithDType>(
         .collect()
 }
 
+/// A distribution the device can draw itself (`kernels/philox.cu`).
+#[derive(Debug, Clone, Copy)]
+enum Philox {
+    /// Uniform in [lo, hi).
+    Uniform(f64, f64),
+    /// Normal with (mean, std).
+    Normal(f64, f64),
+}
+
+impl Philox {
+    #[cfg_attr(not(feature = "cuda"), allow(dead_code))]
+    fn params(self) -> (f64, f64) {
+        match self {
+            Philox::Uniform(a, b) | Philox::Normal(a, b) => (a, b),
+        }
+    }
+}
+
 impl Tensor {
     fn from_cpu(cpu: CpuStorage, shape: Shape, device: &Device, op: &'static str) -> Result<Self> {
         Ok(Tensor::from_storage(
@@ -287,23 +305,38 @@ impl Tensor {
         device: &Device,
         gen: &mut Generator,
     ) -> Result<Self> {
-        Self::random(shape.into(), dtype, device, gen, "rand", |n, s, o, wide| {
-            if wide {
-                return CpuStorage::F64(random::uniform_f64(n, s, o, lo, hi));
-            }
-            let v = random::uniform_f32(n, s, o, lo as f32, hi as f32);
-            // Rounding to a half type can carry a draw just under `hi` up to it; such draws
-            // take the largest value below `hi` instead.
-            match dtype {
-                DType::F16 => CpuStorage::F16(round_below(v, lo, hi, |x: f16| {
-                    f16::from_bits(random::next_down_bits(u64::from(x.to_bits()), 1 << 15) as u16)
-                })),
-                DType::BF16 => CpuStorage::BF16(round_below(v, lo, hi, |x: bf16| {
-                    bf16::from_bits(random::next_down_bits(u64::from(x.to_bits()), 1 << 15) as u16)
-                })),
-                _ => CpuStorage::F32(v),
-            }
-        })
+        // Half types round each f32 draw with the rule below, which only the host applies.
+        let on_device =
+            (!matches!(dtype, DType::F16 | DType::BF16)).then_some(Philox::Uniform(lo, hi));
+        Self::random(
+            shape.into(),
+            dtype,
+            device,
+            gen,
+            "rand",
+            on_device,
+            |n, s, o, wide| {
+                if wide {
+                    return CpuStorage::F64(random::uniform_f64(n, s, o, lo, hi));
+                }
+                let v = random::uniform_f32(n, s, o, lo as f32, hi as f32);
+                // Rounding to a half type can carry a draw just under `hi` up to it; such draws
+                // take the largest value below `hi` instead.
+                match dtype {
+                    DType::F16 => CpuStorage::F16(round_below(v, lo, hi, |x: f16| {
+                        f16::from_bits(
+                            random::next_down_bits(u64::from(x.to_bits()), 1 << 15) as u16
+                        )
+                    })),
+                    DType::BF16 => CpuStorage::BF16(round_below(v, lo, hi, |x: bf16| {
+                        bf16::from_bits(
+                            random::next_down_bits(u64::from(x.to_bits()), 1 << 15) as u16
+                        )
+                    })),
+                    _ => CpuStorage::F32(v),
+                }
+            },
+        )
     }
 
     /// Normal values with `mean` and standard deviation `std` from `gen`'s Philox stream
@@ -325,6 +358,7 @@ impl Tensor {
             device,
             gen,
             "randn",
+            Some(Philox::Normal(mean, std)),
             |n, s, o, wide| {
                 if wide {
                     CpuStorage::F64(random::normal_f64(n, s, o, mean, std))
@@ -341,6 +375,7 @@ impl Tensor {
         device: &Device,
         gen: &mut Generator,
         op: &'static str,
+        on_device: Option<Philox>,
         draw: impl Fn(usize, u64, u64, bool) -> CpuStorage,
     ) -> Result<Self> {
         if !dtype.is_float() {
@@ -353,7 +388,22 @@ impl Tensor {
         let n = shape.elem_count();
         let wide = dtype == DType::F64;
         let offset = gen.advance(random::blocks_for(n, wide));
-        let t = Self::from_cpu(draw(n, gen.seed(), offset, wide), shape, device, op)?;
+        let t = match (device, on_device) {
+            // The same stream drawn by `kernels/philox.cu` where the values are needed.
+            #[cfg(feature = "cuda")]
+            (Device::Cuda(d), Some(dist)) => {
+                let (wide_dtype, (a, b)) =
+                    (if wide { DType::F64 } else { DType::F32 }, dist.params());
+                let normal = matches!(dist, Philox::Normal(..));
+                let st =
+                    crate::CudaStorage::philox(d, normal, wide_dtype, n, gen.seed(), offset, a, b)?;
+                Tensor::from_storage(Storage::Cuda(st), shape)
+            }
+            _ => {
+                let _ = on_device;
+                Self::from_cpu(draw(n, gen.seed(), offset, wide), shape, device, op)?
+            }
+        };
         if t.dtype() == dtype {
             Ok(t)
         } else {

@@ -574,3 +574,49 @@ fn creation_and_transfers_agree_bitwise() -> Result<()> {
     }
     Ok(())
 }
+
+/// Device draws (`kernels/philox.cu`) against the host's Philox stream: uniform values bitwise
+/// (the same words, one rounded multiply and add); normal values within an absolute bound: the
+/// device evaluates sin/cos as sincospi(2u), the host as sin(fl(2π·u)), whose argument differs
+/// by up to 2π·u·eps/2, so |Δ| ≤ std·r·(2π·eps + 4 ulp) with r = √(−2 ln u₁) ≤ 8.7 (f64) or 5.8
+/// (f32): 64·eps·std covers it. Half dtypes: uniform draws are made on the host, normal ones on
+/// the device in f32 and cast; an f32 difference that straddles a rounding boundary of the half
+/// type shows as one of its ulps.
+#[test]
+fn random_draws_agree_with_the_host_stream() -> Result<()> {
+    use fluxion_tensor::random::Generator;
+    let Some(gpu) = cuda_device("random_draws_agree") else {
+        return Ok(());
+    };
+    for dtype in ALL_FLOATS {
+        for (n, seed) in [(1usize, 3u64), (7, 11), (1000, 5), (4099, 0xDEAD_BEEF)] {
+            for (lo, hi) in [(0.0, 1.0), (-3.0, 5.0), (1.0, 1.0 + 1e-7)] {
+                let (mut gc, mut gg) = (Generator::new(seed), Generator::new(seed));
+                // Two draws each: the second starts at the offset the first advanced to.
+                for k in 0..2 {
+                    let c = Tensor::rand(lo, hi, [n], dtype, &Device::Cpu, &mut gc)?;
+                    let g = Tensor::rand(lo, hi, [n], dtype, &gpu, &mut gg)?;
+                    check(
+                        &c,
+                        &g,
+                        0.0,
+                        0.0,
+                        &format!("rand {dtype} n={n} [{lo}, {hi}) draw {k}"),
+                    )?;
+                }
+                assert_eq!(gc.offset(), gg.offset());
+            }
+            let (mut gc, mut gg) = (Generator::new(seed), Generator::new(seed));
+            let c = Tensor::randn(0.5, 2.0, [n], dtype, &Device::Cpu, &mut gc)?;
+            let g = Tensor::randn(0.5, 2.0, [n], dtype, &gpu, &mut gg)?;
+            let (bound, rel) = if matches!(dtype, DType::F16 | DType::BF16) {
+                (2.0 * 2.0, 1.0)
+            } else {
+                (64.0 * 2.0, 0.0)
+            };
+            check(&c, &g, bound, rel, &format!("randn {dtype} n={n}"))?;
+            assert_eq!(gc.offset(), gg.offset());
+        }
+    }
+    Ok(())
+}

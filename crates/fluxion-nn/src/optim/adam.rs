@@ -1,7 +1,8 @@
 //! Adam and AdamW (PyTorch's `torch.optim.Adam` and `torch.optim.AdamW`).
 
 use fluxion_autodiff::Var;
-use fluxion_tensor::Tensor;
+use fluxion_tensor::fused::{self, AdamMoments, AdamOutput, AdamScalars};
+use fluxion_tensor::{DType, Tensor};
 
 use super::common::{flag, key, new_state, non_negative, unit_interval, StateReader};
 use super::{Optimizer, OptimizerState};
@@ -135,6 +136,63 @@ struct AdamCore {
     moments: Vec<Option<Moments>>,
 }
 
+/// The update as separate tensor ops, for the dtypes the fused update does not take (f16,
+/// bf16: each op computes in f32 and rounds to the dtype, as PyTorch does op by op). It is the
+/// sequence `fused::adam_update` reproduces in one pass for f32 and f64.
+fn op_by_op(
+    x: &Tensor,
+    mut g: Tensor,
+    moments: AdamMoments<'_>,
+    s: &AdamScalars,
+) -> Result<AdamOutput> {
+    if s.maximize {
+        g = g.neg()?;
+    }
+    let mut x = x.clone();
+    let (exp_avg, exp_avg_sq) = match (moments.exp_avg, moments.exp_avg_sq) {
+        (Some(m), Some(v)) => (m.clone(), v.clone()),
+        _ => (x.zeros_like()?, x.zeros_like()?),
+    };
+    if s.weight_decay != 0.0 {
+        if s.decoupled {
+            x = x.mul_scalar(1.0 - s.lr * s.weight_decay)?;
+        } else {
+            g = g.add(&x.mul_scalar(s.weight_decay)?)?;
+        }
+    }
+    let exp_avg = exp_avg
+        .mul_scalar(s.beta1)?
+        .add(&g.mul_scalar(1.0 - s.beta1)?)?;
+    let exp_avg_sq = exp_avg_sq
+        .mul_scalar(s.beta2)?
+        .add(&g.mul_scalar(1.0 - s.beta2)?.mul(&g)?)?;
+    let max_exp_avg_sq = if s.amsgrad {
+        Some(match moments.max_exp_avg_sq {
+            Some(v) => v.maximum(&exp_avg_sq)?,
+            None => exp_avg_sq.clone(),
+        })
+    } else {
+        None
+    };
+    let denom = max_exp_avg_sq
+        .as_ref()
+        .unwrap_or(&exp_avg_sq)
+        .sqrt()?
+        .div_scalar(s.bias_correction2.sqrt())?
+        .add_scalar(s.eps)?;
+    let param = x.add(
+        &exp_avg
+            .mul_scalar(-(s.lr / s.bias_correction1))?
+            .div(&denom)?,
+    )?;
+    Ok(AdamOutput {
+        param,
+        exp_avg,
+        exp_avg_sq,
+        max_exp_avg_sq,
+    })
+}
+
 const SCALARS: [&str; 8] = [
     "lr",
     "beta1",
@@ -161,63 +219,39 @@ impl AdamCore {
 
     fn step(&mut self) -> Result<()> {
         let c = self.config;
-        let (beta1, beta2) = c.betas;
         for (p, slot) in self.params.iter().zip(self.moments.iter_mut()) {
-            let Some(mut g) = p.grad() else { continue };
-            if c.maximize {
-                g = g.neg()?;
-            }
-            let mut x = p.tensor();
-            let (step, exp_avg, exp_avg_sq, max_exp_avg_sq) = match slot {
-                Some(m) => (
-                    m.step,
-                    m.exp_avg.clone(),
-                    m.exp_avg_sq.clone(),
-                    m.max_exp_avg_sq.clone(),
-                ),
-                None => (0, x.zeros_like()?, x.zeros_like()?, None),
-            };
-            let step = step + 1;
-            if c.weight_decay != 0.0 {
-                if self.decoupled {
-                    x = x.mul_scalar(1.0 - c.lr * c.weight_decay)?;
-                } else {
-                    g = g.add(&x.mul_scalar(c.weight_decay)?)?;
-                }
-            }
-            let exp_avg = exp_avg
-                .mul_scalar(beta1)?
-                .add(&g.mul_scalar(1.0 - beta1)?)?;
-            let exp_avg_sq = exp_avg_sq
-                .mul_scalar(beta2)?
-                .add(&g.mul_scalar(1.0 - beta2)?.mul(&g)?)?;
+            let Some(g) = p.grad() else { continue };
+            let x = p.tensor();
+            let step = slot.as_ref().map_or(0, |m| m.step) + 1;
             let t = step as f64;
-            let bias_correction1 = 1.0 - beta1.powf(t);
-            let bias_correction2 = 1.0 - beta2.powf(t);
-            let step_size = c.lr / bias_correction1;
-            let bias_correction2_sqrt = bias_correction2.sqrt();
-            let max_exp_avg_sq = if c.amsgrad {
-                Some(match max_exp_avg_sq {
-                    Some(v) => v.maximum(&exp_avg_sq)?,
-                    None => exp_avg_sq.clone(),
-                })
+            let scalars = AdamScalars {
+                lr: c.lr,
+                beta1: c.betas.0,
+                beta2: c.betas.1,
+                eps: c.eps,
+                weight_decay: c.weight_decay,
+                bias_correction1: 1.0 - c.betas.0.powf(t),
+                bias_correction2: 1.0 - c.betas.1.powf(t),
+                decoupled: self.decoupled,
+                maximize: c.maximize,
+                amsgrad: c.amsgrad,
+            };
+            let moments = AdamMoments {
+                exp_avg: slot.as_ref().map(|m| &m.exp_avg),
+                exp_avg_sq: slot.as_ref().map(|m| &m.exp_avg_sq),
+                max_exp_avg_sq: slot.as_ref().and_then(|m| m.max_exp_avg_sq.as_ref()),
+            };
+            let out = if matches!(x.dtype(), DType::F32 | DType::F64) {
+                fused::adam_update(&x, &g, moments, &scalars)?
             } else {
-                max_exp_avg_sq
+                op_by_op(&x, g, moments, &scalars)?
             };
-            let second = match (c.amsgrad, &max_exp_avg_sq) {
-                (true, Some(v)) => v,
-                _ => &exp_avg_sq,
-            };
-            let denom = second
-                .sqrt()?
-                .div_scalar(bias_correction2_sqrt)?
-                .add_scalar(c.eps)?;
-            p.set_value(x.add(&exp_avg.mul_scalar(-step_size)?.div(&denom)?)?)?;
+            p.set_value(out.param)?;
             *slot = Some(Moments {
                 step,
-                exp_avg,
-                exp_avg_sq,
-                max_exp_avg_sq,
+                exp_avg: out.exp_avg,
+                exp_avg_sq: out.exp_avg_sq,
+                max_exp_avg_sq: out.max_exp_avg_sq,
             });
         }
         Ok(())

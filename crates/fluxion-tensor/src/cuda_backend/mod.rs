@@ -10,6 +10,7 @@
 //! f16 and bf16 are stored as their raw bits (`u16`): the kernels take them that way, and cudarc's
 //! `half` support is not enabled.
 
+pub(crate) mod adam;
 mod cast;
 mod copy;
 mod elementwise;
@@ -17,6 +18,7 @@ mod fft;
 mod index;
 pub(crate) mod launch;
 mod matmul;
+mod random;
 mod reduce;
 
 use std::sync::Arc;
