@@ -33,6 +33,7 @@ mod tensor_fft;
 mod tensor_linalg;
 mod tensor_reduce;
 mod tensor_views;
+pub mod testing;
 pub mod threads;
 mod with_dtype;
 

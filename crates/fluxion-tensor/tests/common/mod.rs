@@ -42,22 +42,12 @@ macro_rules! test_device {
 #[allow(unused_imports)]
 pub(crate) use test_device;
 
-/// `Device::cuda(0)`, or `None` after printing `skipping <test>: no CUDA device (<error>)`.
+/// `Device::cuda(0)`, or `None` after printing why not ([`fluxion_tensor::testing::cuda_device`]).
 ///
 /// # Panics
 /// When there is no CUDA device and `FLUXION_REQUIRE_CUDA=1` is set.
 pub fn cuda_device(test: &str) -> Option<Device> {
-    match Device::cuda(0) {
-        Ok(dev) => Some(dev),
-        Err(e) => {
-            assert!(
-                std::env::var("FLUXION_REQUIRE_CUDA").as_deref() != Ok("1"),
-                "{test}: FLUXION_REQUIRE_CUDA=1 but no CUDA device opens ({e})"
-            );
-            eprintln!("skipping {test}: no CUDA device ({e})");
-            None
-        }
-    }
+    fluxion_tensor::testing::cuda_device(test)
 }
 
 /// SplitMix64: a tiny, seeded, well-mixed generator.
