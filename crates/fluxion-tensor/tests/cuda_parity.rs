@@ -319,6 +319,48 @@ fn matmul_agrees_batched_transposed_and_broadcast() -> Result<()> {
             &format!("matmul {dtype} broadcast · transposed"),
         )?;
     }
+    tf32_on_request(&gpu)
+}
+
+/// With TF32 allowed, f32 products round each input to 10 mantissa bits (relative 2⁻¹¹ each)
+/// before f32 accumulation: |Δ| ≤ (2·2⁻¹¹ + 2k·eps)·Σ|a||b|. On TF32-capable GPUs (compute
+/// capability ≥ 8.0) the result must differ from the f32 one somewhere, or the mode was not
+/// applied; switching back restores the f32 result bit for bit. Runs inside the matmul test so
+/// that no other product on this device sees the mode.
+fn tf32_on_request(gpu: &Device) -> Result<()> {
+    let Device::Cuda(dev) = gpu else {
+        unreachable!("cuda_device returns a CUDA device")
+    };
+    let (m, k, n) = (64, 256, 48);
+    let (ca, _) = seeded(&[m, k], DType::F32, &Device::Cpu, 61, -1.0, 1.0)?;
+    let (cb, _) = seeded(&[k, n], DType::F32, &Device::Cpu, 62, -1.0, 1.0)?;
+    let (ga, gb) = (ca.to_device(gpu)?, cb.to_device(gpu)?);
+    let plain = ga.matmul(&gb)?;
+    assert!(!dev.allow_tf32(), "TF32 is off by default");
+    dev.set_allow_tf32(true);
+    let fast = ga.matmul(&gb);
+    dev.set_allow_tf32(false);
+    let fast = fast?;
+    let bound = (2.0 * 2f64.powi(-11) + 2.0 * k as f64 * f64::from(f32::EPSILON)) * k as f64;
+    check(
+        &ca.matmul(&cb)?,
+        &fast,
+        bound / eps(DType::F32),
+        0.0,
+        "matmul f32 with TF32",
+    )?;
+    if dev.compute_capability()?.0 >= 8 {
+        assert_ne!(
+            values(&fast)?,
+            values(&plain)?,
+            "TF32 allowed but the product is the f32 one"
+        );
+    }
+    assert_exact(
+        &values(&ga.matmul(&gb)?)?,
+        &values(&plain)?,
+        "f32 again after TF32",
+    );
     Ok(())
 }
 

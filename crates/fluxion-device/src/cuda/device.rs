@@ -1,5 +1,6 @@
 //! [`CudaDevice`]: one GPU's context, stream, module cache, cuBLAS handle and cuFFT plans.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use cudarc::cublas::CudaBlas;
@@ -31,7 +32,10 @@ struct Shared {
     /// NVRTC virtual architecture of this GPU, e.g. `compute_90`.
     arch: String,
     modules: ModuleCache,
-    blas: Mutex<Option<CudaBlas>>,
+    /// The cuBLAS handle (created on first use) and whether its math mode allows TF32.
+    blas: Mutex<Option<(CudaBlas, bool)>>,
+    /// Whether f32 products may use TF32 tensor cores ([`CudaDevice::set_allow_tf32`]).
+    allow_tf32: AtomicBool,
     fft_plans: PlanCache,
     memory_pool: MemoryPool,
 }
@@ -76,6 +80,7 @@ impl CudaDevice {
                 arch: super::device_arch(cc),
                 modules: ModuleCache::default(),
                 blas: Mutex::new(None),
+                allow_tf32: AtomicBool::new(false),
                 fft_plans: PlanCache::default(),
                 memory_pool,
             }),
@@ -123,21 +128,50 @@ impl CudaDevice {
             .function(&self.ctx, &self.shared.arch, name)
     }
 
-    /// Runs `f` with this device's cuBLAS handle (created on first use, bound to the stream).
-    /// Calls are serialised: one thread uses the handle at a time.
+    /// Lets f32 (and f16/bf16, which multiply in f32) matrix products on this device use TF32
+    /// tensor cores: inputs rounded to 10 mantissa bits, products summed in f32, several times
+    /// faster on Ampere and later GPUs (PyTorch's `torch.backends.cuda.matmul.allow_tf32`). Off
+    /// by default, so products agree with the CPU to f32 rounding. Applies to every handle of
+    /// this device from the next product on; f64 products are unaffected.
+    pub fn set_allow_tf32(&self, on: bool) {
+        self.shared.allow_tf32.store(on, Ordering::Relaxed);
+    }
+
+    /// Whether TF32 is allowed ([`CudaDevice::set_allow_tf32`]).
+    pub fn allow_tf32(&self) -> bool {
+        self.shared.allow_tf32.load(Ordering::Relaxed)
+    }
+
+    /// Runs `f` with this device's cuBLAS handle (created on first use, bound to the stream),
+    /// its math mode set to allow TF32 or not as [`CudaDevice::allow_tf32`] says. Calls are
+    /// serialised: one thread uses the handle at a time.
     ///
     /// # Errors
     /// [`Error::CublasMissing`] without libcublas, [`Error::Cublas`] when the handle cannot be
-    /// created.
+    /// created or its math mode set.
     pub fn with_blas<R>(&self, f: impl FnOnce(&CudaBlas) -> R) -> Result<R> {
+        use cudarc::cublas::sys::{cublasMath_t, cublasSetMathMode};
         let mut slot = self.shared.blas.lock().unwrap_or_else(|e| e.into_inner());
         if slot.is_none() {
             if !super::libraries().cublas {
                 return Err(Error::CublasMissing);
             }
-            *slot = Some(CudaBlas::new(self.stream.clone())?);
+            *slot = Some((CudaBlas::new(self.stream.clone())?, false));
         }
-        Ok(f(slot.as_ref().expect("initialised just above")))
+        let (blas, tf32) = slot.as_mut().expect("initialised just above");
+        let want = self.allow_tf32();
+        if *tf32 != want {
+            let mode = if want {
+                cublasMath_t::CUBLAS_TF32_TENSOR_OP_MATH
+            } else {
+                cublasMath_t::CUBLAS_DEFAULT_MATH
+            };
+            // SAFETY: the handle is live (owned by `blas`) and used by this thread alone while
+            // the lock is held.
+            unsafe { cublasSetMathMode(*blas.handle(), mode) }.result()?;
+            *tf32 = want;
+        }
+        Ok(f(blas))
     }
 
     /// The cached cuFFT plan for `key`, created (bound to the stream) on first use.

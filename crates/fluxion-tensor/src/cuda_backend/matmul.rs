@@ -6,7 +6,7 @@
 //! (a transposed view) is passed as it lies with the matching transpose flag; its batch axes
 //! must collapse to one stride (0 for a broadcast operand). Anything else is copied contiguous
 //! first. f16/bf16 are converted to f32 (exact), multiplied in f32 and rounded back, as the
-//! CPU backend does. TF32 is never used: the handle keeps cuBLAS's default math mode.
+//! CPU backend does. TF32 only when asked for (`CudaDevice::set_allow_tf32`, off by default).
 
 use cudarc::cublas::sys::cublasOperation_t;
 use cudarc::cublas::{Gemm, GemmConfig, StridedBatchedConfig};
