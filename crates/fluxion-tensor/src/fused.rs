@@ -15,6 +15,7 @@ use num_traits::Float;
 use rayon::prelude::*;
 
 use crate::backend::BackendStorage;
+use crate::cpu_backend::strided::PAR_THRESHOLD;
 use crate::{invalid, CpuStorage, Error, Result, Storage, Tensor, WithDType};
 
 /// The scalars of one Adam / AdamW step.
@@ -246,7 +247,11 @@ fn typed<'a, T: Float + WithDType + Send + Sync>(
             }
         }
     };
-    if s.amsgrad {
+    if n < PAR_THRESHOLD {
+        // Small tensors (most of a PINN's): no hand-over to the pool.
+        let ox: &mut [T] = if s.amsgrad { &mut out_x } else { &mut [] };
+        body(0, (&mut out_p, &mut out_m, &mut out_v, ox));
+    } else if s.amsgrad {
         out_p
             .par_chunks_mut(CHUNK)
             .zip(out_m.par_chunks_mut(CHUNK))

@@ -170,6 +170,46 @@ test_device!(
     fused_adam_matches_op_by_op_cuda
 );
 
+/// Tensors large enough for the parallel path (several chunks, a partial last one).
+fn large_tensors_match(dev: &Device) -> Result<()> {
+    let mut gen = Generator::new(8);
+    for amsgrad in [false, true] {
+        let x = Tensor::randn(0.0, 1.0, [300, 221], DType::F32, dev, &mut gen)?;
+        let mut st: Option<AdamOutput> = None;
+        for step in 1..=2u64 {
+            let g = Tensor::randn(0.0, 1.0, [300, 221], DType::F32, dev, &mut gen)?;
+            let s = scalars(step, 1e-2, true, amsgrad, false);
+            let moments = AdamMoments {
+                exp_avg: st.as_ref().map(|o| &o.exp_avg),
+                exp_avg_sq: st.as_ref().map(|o| &o.exp_avg_sq),
+                max_exp_avg_sq: st.as_ref().and_then(|o| o.max_exp_avg_sq.as_ref()),
+            };
+            let f = adam_update(&x, &g, moments, &s)?;
+            let r = reference(
+                &x,
+                &g,
+                moments.exp_avg,
+                moments.exp_avg_sq,
+                moments.max_exp_avg_sq,
+                &s,
+            )?;
+            assert_eq!(
+                bits(&f.param)?,
+                bits(&r.param)?,
+                "step {step} amsgrad {amsgrad}"
+            );
+            assert_eq!(bits(&f.exp_avg_sq)?, bits(&r.exp_avg_sq)?);
+            st = Some(f);
+        }
+    }
+    Ok(())
+}
+test_device!(
+    large_tensors_match,
+    fused_adam_large_tensors_cpu,
+    fused_adam_large_tensors_cuda
+);
+
 #[test]
 fn bad_arguments_are_errors() -> Result<()> {
     let dev = Device::Cpu;
