@@ -2,12 +2,11 @@
 //! instead of a dozen elementwise ops (each a full read and write of the tensor).
 //!
 //! [`adam_update`] is the Adam / AdamW step of PyTorch's `torch.optim.Adam(W)` for one f32 or
-//! f64 tensor. On the CPU it is a rayon loop, on CUDA the `adam_{f32,f64}` kernel of
+//! f64 tensor (f16 and bf16 go op by op, [`adam_update_ops`]). On the CPU it is a rayon loop, on CUDA the `adam_{f32,f64}` kernel of
 //! `kernels/adam.cu`; both evaluate the same separately rounded operations in the same order as
 //! the op-by-op form (`mul_scalar`, `add`, `sqrt`, `div_scalar`, ...), with each f64 scalar
 //! rounded to the tensor's dtype first, as the scalar ops do. The result is therefore the same
-//! bits as the op-by-op update on either device (tested against it in
-//! `tests/fused_adam.rs`). The new parameter and moments are fresh tensors: tensors are
+//! bits as the op-by-op update [`adam_update_ops`] on either device (`tests/fused_adam.rs`). The new parameter and moments are fresh tensors: tensors are
 //! values, and the old ones may still be referenced elsewhere.
 
 use fluxion_device::DType;
@@ -69,10 +68,11 @@ pub struct AdamMoments<'a> {
 
 const OP: &str = "adam_update";
 
-/// One Adam / AdamW step of `param` with gradient `grad` (see the module docs).
+/// One Adam / AdamW step of `param` with gradient `grad` (see the module docs): one fused pass
+/// for f32 and f64, [`adam_update_ops`] for f16 and bf16.
 ///
 /// # Errors
-/// [`Error::UnsupportedDType`] for dtypes other than f32 and f64 (use the op-by-op form);
+/// [`Error::UnsupportedDType`] for integer dtypes;
 /// [`Error::ShapeMismatch`], [`Error::DTypeMismatch`] or [`Error::DeviceMismatch`] when the
 /// gradient or a moment differs from the parameter; [`Error::InvalidArgument`] when exactly one
 /// of m and v is given, or a running maximum without `amsgrad`; device errors.
@@ -83,11 +83,11 @@ pub fn adam_update(
     s: &AdamScalars,
 ) -> Result<AdamOutput> {
     let dtype = param.dtype();
-    if !matches!(dtype, DType::F32 | DType::F64) {
+    if !dtype.is_float() {
         return Err(Error::UnsupportedDType {
             op: OP,
             dtype,
-            supported: "f32, f64",
+            supported: "f16, bf16, f32, f64",
         });
     }
     if moments.exp_avg.is_some() != moments.exp_avg_sq.is_some() {
@@ -108,6 +108,9 @@ pub fn adam_update(
     for (name, t) in others {
         let Some(t) = t else { continue };
         check_like(param, t, name)?;
+    }
+    if matches!(dtype, DType::F16 | DType::BF16) {
+        return adam_update_ops(param, grad, moments, s);
     }
     // Contiguous operands (a no-op for the usual parameters and gradients).
     let c = |t: Option<&Tensor>| t.map(Tensor::contiguous).transpose();
@@ -151,6 +154,62 @@ pub fn adam_update(
         exp_avg,
         exp_avg_sq,
         max_exp_avg_sq: outs.next(),
+    })
+}
+
+/// The same step as separate tensor ops (`mul_scalar`, `add`, `sqrt`, ...): what
+/// [`adam_update`] does for f16 and bf16 (each op computes in f32 and rounds to the dtype, as
+/// PyTorch's op-by-op Adam does), and the sequence its fused f32/f64 pass reproduces bit for
+/// bit. Arguments are not checked beyond what the ops check.
+///
+/// # Errors
+/// Errors of the ops (shapes, dtypes, devices).
+pub fn adam_update_ops(
+    param: &Tensor,
+    grad: &Tensor,
+    moments: AdamMoments<'_>,
+    s: &AdamScalars,
+) -> Result<AdamOutput> {
+    let mut g = if s.maximize {
+        grad.neg()?
+    } else {
+        grad.clone()
+    };
+    let mut x = param.clone();
+    let (m, v) = match (moments.exp_avg, moments.exp_avg_sq) {
+        (Some(m), Some(v)) => (m.clone(), v.clone()),
+        _ => (x.zeros_like()?, x.zeros_like()?),
+    };
+    if s.weight_decay != 0.0 {
+        if s.decoupled {
+            x = x.mul_scalar(1.0 - s.lr * s.weight_decay)?;
+        } else {
+            g = g.add(&x.mul_scalar(s.weight_decay)?)?;
+        }
+    }
+    let m = m.mul_scalar(s.beta1)?.add(&g.mul_scalar(1.0 - s.beta1)?)?;
+    let v = v
+        .mul_scalar(s.beta2)?
+        .add(&g.mul_scalar(1.0 - s.beta2)?.mul(&g)?)?;
+    let vmax = s
+        .amsgrad
+        .then(|| match moments.max_exp_avg_sq {
+            Some(old) => old.maximum(&v),
+            None => Ok(v.clone()),
+        })
+        .transpose()?;
+    let denom = vmax
+        .as_ref()
+        .unwrap_or(&v)
+        .sqrt()?
+        .div_scalar(s.bias_correction2.sqrt())?
+        .add_scalar(s.eps)?;
+    let param = x.add(&m.mul_scalar(-(s.lr / s.bias_correction1))?.div(&denom)?)?;
+    Ok(AdamOutput {
+        param,
+        exp_avg: m,
+        exp_avg_sq: v,
+        max_exp_avg_sq: vmax,
     })
 }
 

@@ -1,8 +1,8 @@
 //! Adam and AdamW (PyTorch's `torch.optim.Adam` and `torch.optim.AdamW`).
 
 use fluxion_autodiff::Var;
-use fluxion_tensor::fused::{self, AdamMoments, AdamOutput, AdamScalars};
-use fluxion_tensor::{DType, Tensor};
+use fluxion_tensor::fused::{self, AdamMoments, AdamScalars};
+use fluxion_tensor::Tensor;
 
 use super::common::{flag, key, new_state, non_negative, unit_interval, StateReader};
 use super::{Optimizer, OptimizerState};
@@ -136,63 +136,6 @@ struct AdamCore {
     moments: Vec<Option<Moments>>,
 }
 
-/// The update as separate tensor ops, for the dtypes the fused update does not take (f16,
-/// bf16: each op computes in f32 and rounds to the dtype, as PyTorch does op by op). It is the
-/// sequence `fused::adam_update` reproduces in one pass for f32 and f64.
-fn op_by_op(
-    x: &Tensor,
-    mut g: Tensor,
-    moments: AdamMoments<'_>,
-    s: &AdamScalars,
-) -> Result<AdamOutput> {
-    if s.maximize {
-        g = g.neg()?;
-    }
-    let mut x = x.clone();
-    let (exp_avg, exp_avg_sq) = match (moments.exp_avg, moments.exp_avg_sq) {
-        (Some(m), Some(v)) => (m.clone(), v.clone()),
-        _ => (x.zeros_like()?, x.zeros_like()?),
-    };
-    if s.weight_decay != 0.0 {
-        if s.decoupled {
-            x = x.mul_scalar(1.0 - s.lr * s.weight_decay)?;
-        } else {
-            g = g.add(&x.mul_scalar(s.weight_decay)?)?;
-        }
-    }
-    let exp_avg = exp_avg
-        .mul_scalar(s.beta1)?
-        .add(&g.mul_scalar(1.0 - s.beta1)?)?;
-    let exp_avg_sq = exp_avg_sq
-        .mul_scalar(s.beta2)?
-        .add(&g.mul_scalar(1.0 - s.beta2)?.mul(&g)?)?;
-    let max_exp_avg_sq = if s.amsgrad {
-        Some(match moments.max_exp_avg_sq {
-            Some(v) => v.maximum(&exp_avg_sq)?,
-            None => exp_avg_sq.clone(),
-        })
-    } else {
-        None
-    };
-    let denom = max_exp_avg_sq
-        .as_ref()
-        .unwrap_or(&exp_avg_sq)
-        .sqrt()?
-        .div_scalar(s.bias_correction2.sqrt())?
-        .add_scalar(s.eps)?;
-    let param = x.add(
-        &exp_avg
-            .mul_scalar(-(s.lr / s.bias_correction1))?
-            .div(&denom)?,
-    )?;
-    Ok(AdamOutput {
-        param,
-        exp_avg,
-        exp_avg_sq,
-        max_exp_avg_sq,
-    })
-}
-
 const SCALARS: [&str; 8] = [
     "lr",
     "beta1",
@@ -241,11 +184,7 @@ impl AdamCore {
                 exp_avg_sq: slot.as_ref().map(|m| &m.exp_avg_sq),
                 max_exp_avg_sq: slot.as_ref().and_then(|m| m.max_exp_avg_sq.as_ref()),
             };
-            let out = if matches!(x.dtype(), DType::F32 | DType::F64) {
-                fused::adam_update(&x, &g, moments, &scalars)?
-            } else {
-                op_by_op(&x, g, moments, &scalars)?
-            };
+            let out = fused::adam_update(&x, &g, moments, &scalars)?;
             p.set_value(out.param)?;
             *slot = Some(Moments {
                 step,
