@@ -32,6 +32,9 @@
 
 #![warn(missing_docs)]
 
+#[cfg(feature = "host-emulation")]
+pub mod host;
+
 /// Identifies one kernel module; `id as usize` indexes [`MODULES`] and a device's module cache.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Id {

@@ -14,6 +14,8 @@ pub(crate) mod adam;
 mod cast;
 mod copy;
 mod elementwise;
+#[cfg(all(test, feature = "host-emulation"))]
+mod emulated_tests;
 mod fft;
 mod index;
 pub(crate) mod launch;
