@@ -24,8 +24,10 @@
 // cannot contract `lo + (hi - lo) * u` into an FMA: uniform values are then bit-identical to the CPU's
 // separately rounded multiply and add, evaluated as  lo + ((hi - lo) * u)  and
 // mean + ((std * r) * cos(2 pi u2)).  Normal values go through log/sqrt/sin/cos, whose last-ulp
-// rounding differs between CUDA's libdevice and the CPU's libm, so CPU and GPU normals agree to a
-// few ulp, not bit for bit.
+// rounding differs between CUDA's libdevice and the CPU's libm, and the kernels take sin/cos as
+// sincospi(2 u2) (exact argument) where the CPU takes sin_cos(fl(2 pi) u2): CPU and GPU normals
+// agree to a few ulp of the value plus about ulp(2 pi) * std * r in absolute terms (a large
+// relative difference only next to a zero of sin or cos), not bit for bit.
 //
 // Kernel arguments: (T* out, size_t n, unsigned long long seed, unsigned long long offset, T a, T b)
 // with (a, b) = (lo, hi) for uniform and (mean, std) for normal. One thread computes one Philox block;

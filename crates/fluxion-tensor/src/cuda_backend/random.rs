@@ -1,7 +1,8 @@
 //! Random draws on the device with `rand_{uniform,normal}_{f32,f64}` of `kernels/philox.cu`: the
 //! Philox4x32-10 stream of `crate::random` (same counters, same words, same mapping to values),
 //! so a (seed, offset) pair gives the CPU's uniform values bit for bit and its normal values to
-//! within the last-ulp differences of the device's log, sqrt and sincospi.
+//! within a few ulp plus about ulp(2π)·std·r absolute (the device's log, sqrt and
+//! sincospi(2u) against the host's libm and sin_cos(fl(2π)·u); see `kernels/philox.cu`).
 
 use cudarc::driver::PushKernelArg;
 use fluxion_device::{CudaDevice, DType};
