@@ -108,7 +108,10 @@ fn burgers_setup_follows_raissi() {
         (0, 50_000, 50)
     );
     assert_eq!(exp.eval_points, vec![256, 100]);
-    assert_eq!(exp.lbfgs_tolerance_grad, 1e-9, "SciPy's 1e-5 stops f64 runs early");
+    assert_eq!(
+        exp.lbfgs_tolerance_grad, 1e-9,
+        "SciPy's 1e-5 stops f64 runs early"
+    );
     // N_u: distinct points on t = 0 or x = ±1 with the reference values there.
     let (pts, vals) = burgers_initial_boundary_points(100, exp.seed).unwrap();
     assert_eq!(pts.len(), 100);
