@@ -399,10 +399,7 @@ impl Tensor {
                     crate::CudaStorage::philox(d, normal, wide_dtype, n, gen.seed(), offset, a, b)?;
                 Tensor::from_storage(Storage::Cuda(st), shape)
             }
-            _ => {
-                let _ = on_device;
-                Self::from_cpu(draw(n, gen.seed(), offset, wide), shape, device, op)?
-            }
+            _ => Self::from_cpu(draw(n, gen.seed(), offset, wide), shape, device, op)?,
         };
         if t.dtype() == dtype {
             Ok(t)
