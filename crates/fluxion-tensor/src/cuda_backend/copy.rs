@@ -5,7 +5,7 @@ use cudarc::driver::{CudaSlice, CudaView, PushKernelArg};
 use fluxion_device::{CudaDevice, DType};
 use half::{bf16, f16};
 
-use super::launch::{alloc, grid, info_array, info_rank, kernel, upload_info, OrCuda, NULL_PTR};
+use super::launch::{alloc, grid, kernel, OrCuda, StridedHead};
 use super::{map_data, CudaData, CudaStorage, DevElem};
 use crate::{CpuStorage, Layout, Result, WithDType};
 
@@ -62,17 +62,11 @@ pub(crate) fn strided_copy<T: DevElem>(
     }
     let name = format!("copy_{}", dtype.as_str());
     let func = kernel(dev, &name, op)?;
-    let info = info_array([layout]);
-    let rank = info_rank(&info, 1);
-    let dinfo = upload_info(dev, &info, op)?;
+    let head = StridedHead::new(dev, n, [layout], op)?;
     let offset = layout.start_offset();
     let stream = dev.stream();
     let mut b = stream.launch_builder(&func);
-    b.arg(&n).arg(&rank);
-    match &dinfo {
-        Some(i) => b.arg(i),
-        None => b.arg(&NULL_PTR),
-    };
+    head.push(&mut b);
     b.arg(buf).arg(&offset).arg(&mut out);
     // SAFETY: matches `copy_{dtype}(size_t n, size_t rank, const size_t* info, const T* in,
     // size_t in_offset, T* out)` of kernels/elementwise.cu: `info` holds `rank` dims and `rank`

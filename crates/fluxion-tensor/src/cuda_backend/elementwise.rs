@@ -5,7 +5,7 @@ use cudarc::driver::{CudaSlice, PushKernelArg};
 use fluxion_device::{CudaDevice, DType};
 
 use super::copy::{empty, uninit};
-use super::launch::{grid, info_array, info_rank, kernel, upload_info, OrCuda, NULL_PTR};
+use super::launch::{grid, kernel, OrCuda, StridedHead};
 use super::{map_data, same_dtype, CudaData, CudaStorage, DevElem};
 use crate::backend::BackendStorage;
 use crate::cpu_backend::float_only;
@@ -79,17 +79,11 @@ pub(super) fn unary_launch<T: DevElem, U: DevElem>(
     let n = layout.elem_count();
     let name = format!("{}_{}", op.name(), dtype.as_str());
     let func = kernel(dev, &name, op.name())?;
-    let info = info_array([layout]);
-    let rank = info_rank(&info, 1);
-    let dinfo = upload_info(dev, &info, op.name())?;
+    let head = StridedHead::new(dev, n, [layout], op.name())?;
     let offset = layout.start_offset();
     let stream = dev.stream();
     let mut b = stream.launch_builder(&func);
-    b.arg(&n).arg(&rank);
-    match &dinfo {
-        Some(i) => b.arg(i),
-        None => b.arg(&NULL_PTR),
-    };
+    head.push(&mut b);
     b.arg(buf).arg(&offset).arg(out);
     let p = params(op);
     let (p0, p1) = match p {
@@ -161,17 +155,11 @@ fn pair(
     // SAFETY: the kernel below writes all n elements.
     let out = unsafe { uninit(dev, n, out_dtype, op)? };
     let func = kernel(dev, &name, op)?;
-    let info = info_array([la, lb]);
-    let rank = info_rank(&info, 2);
-    let dinfo = upload_info(dev, &info, op)?;
+    let head = StridedHead::new(dev, n, [la, lb], op)?;
     let (oa, ob) = (la.start_offset(), lb.start_offset());
     let stream = dev.stream();
     let mut builder = stream.launch_builder(&func);
-    builder.arg(&n).arg(&rank);
-    match &dinfo {
-        Some(i) => builder.arg(i),
-        None => builder.arg(&NULL_PTR),
-    };
+    head.push(&mut builder);
     map_data!(a.data(), x => builder.arg(x));
     builder.arg(&oa);
     map_data!(b.data(), y => builder.arg(y));
@@ -214,17 +202,11 @@ pub(super) fn where_cond(
     let out = unsafe { uninit(dev, n, dtype, OP)? };
     let name = format!("where_{}", dtype.as_str());
     let func = kernel(dev, &name, OP)?;
-    let info = info_array([lc, lt, lf]);
-    let rank = info_rank(&info, 3);
-    let dinfo = upload_info(dev, &info, OP)?;
+    let head = StridedHead::new(dev, n, [lc, lt, lf], OP)?;
     let offs = [lc.start_offset(), lt.start_offset(), lf.start_offset()];
     let stream = dev.stream();
     let mut b = stream.launch_builder(&func);
-    b.arg(&n).arg(&rank);
-    match &dinfo {
-        Some(i) => b.arg(i),
-        None => b.arg(&NULL_PTR),
-    };
+    head.push(&mut b);
     map_data!(cond.data(), c => b.arg(c));
     b.arg(&offs[0]);
     map_data!(t.data(), x => b.arg(x));

@@ -1,7 +1,9 @@
 //! Launch plumbing shared by the CUDA ops: launch configurations, the strided `info` array of
 //! the elementwise kernel ABI (`kernels/elementwise.cu`), buffer allocation and error mapping.
 
-use cudarc::driver::{CudaFunction, CudaSlice, DeviceRepr, LaunchConfig};
+use cudarc::driver::{
+    CudaFunction, CudaSlice, DeviceRepr, LaunchArgs, LaunchConfig, PushKernelArg,
+};
 use fluxion_device::CudaDevice;
 
 use crate::{Error, Layout, Result};
@@ -91,6 +93,42 @@ pub(crate) fn info_rank(info: &Option<Vec<usize>>, n_operands: usize) -> usize {
 
 /// A null device pointer, passed for `info` on the contiguous path.
 pub(crate) static NULL_PTR: u64 = 0;
+
+/// The `(n, rank, info)` head of the strided elementwise kernel ABI for `N` operands: `info`
+/// ([`info_array`]) uploaded to the device, or absent (rank 0, a null pointer) when every
+/// operand is contiguous.
+pub(crate) struct StridedHead {
+    n: usize,
+    rank: usize,
+    info: Option<CudaSlice<usize>>,
+}
+
+impl StridedHead {
+    /// The head for `n` elements over the operands' `layouts`, in the kernel's operand order.
+    pub(crate) fn new<const N: usize>(
+        dev: &CudaDevice,
+        n: usize,
+        layouts: [&Layout; N],
+        op: &'static str,
+    ) -> Result<Self> {
+        let info = info_array(layouts);
+        let rank = info_rank(&info, N);
+        Ok(StridedHead {
+            n,
+            rank,
+            info: upload_info(dev, &info, op)?,
+        })
+    }
+
+    /// Pushes `n`, `rank` and the `info` pointer (null on the contiguous path).
+    pub(crate) fn push<'a>(&'a self, b: &mut LaunchArgs<'a>) {
+        b.arg(&self.n).arg(&self.rank);
+        match &self.info {
+            Some(i) => b.arg(i),
+            None => b.arg(&NULL_PTR),
+        };
+    }
+}
 
 /// Maps a CUDA error into [`Error::Cuda`] naming the op and its operands.
 pub(crate) trait OrCuda<T> {
