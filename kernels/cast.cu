@@ -25,53 +25,25 @@ __device__ __forceinline__ void cast_contiguous(D* out, const S* in, size_t n) {
     }
 }
 
-extern "C" __global__ void cast_f16_bf16(unsigned short* out, const unsigned short* in, size_t n) {
-    cast_contiguous<unsigned short, unsigned short, fx_f16_to_bf16>(out, in, n);
-}
+// One entry point per (source, destination) pair: `cast_{s}_{d}` converts with `fx_{s}_to_{d}`
+// between the storage types S and D (f16/bf16 as their bits).
+#define FX_CAST(s, d, S, D)                                                        \
+    extern "C" __global__ void cast_##s##_##d(D* out, const S* in, size_t n) {     \
+        cast_contiguous<S, D, fx_##s##_to_##d>(out, in, n);                        \
+    }
 
-extern "C" __global__ void cast_f16_f32(float* out, const unsigned short* in, size_t n) {
-    cast_contiguous<unsigned short, float, fx_f16_to_f32>(out, in, n);
-}
-
-extern "C" __global__ void cast_f16_f64(double* out, const unsigned short* in, size_t n) {
-    cast_contiguous<unsigned short, double, fx_f16_to_f64>(out, in, n);
-}
-
-extern "C" __global__ void cast_bf16_f16(unsigned short* out, const unsigned short* in, size_t n) {
-    cast_contiguous<unsigned short, unsigned short, fx_bf16_to_f16>(out, in, n);
-}
-
-extern "C" __global__ void cast_bf16_f32(float* out, const unsigned short* in, size_t n) {
-    cast_contiguous<unsigned short, float, fx_bf16_to_f32>(out, in, n);
-}
-
-extern "C" __global__ void cast_bf16_f64(double* out, const unsigned short* in, size_t n) {
-    cast_contiguous<unsigned short, double, fx_bf16_to_f64>(out, in, n);
-}
-
-extern "C" __global__ void cast_f32_f16(unsigned short* out, const float* in, size_t n) {
-    cast_contiguous<float, unsigned short, fx_f32_to_f16>(out, in, n);
-}
-
-extern "C" __global__ void cast_f32_bf16(unsigned short* out, const float* in, size_t n) {
-    cast_contiguous<float, unsigned short, fx_f32_to_bf16>(out, in, n);
-}
-
-extern "C" __global__ void cast_f32_f64(double* out, const float* in, size_t n) {
-    cast_contiguous<float, double, fx_f32_to_f64>(out, in, n);
-}
-
-extern "C" __global__ void cast_f64_f16(unsigned short* out, const double* in, size_t n) {
-    cast_contiguous<double, unsigned short, fx_f64_to_f16>(out, in, n);
-}
-
-extern "C" __global__ void cast_f64_bf16(unsigned short* out, const double* in, size_t n) {
-    cast_contiguous<double, unsigned short, fx_f64_to_bf16>(out, in, n);
-}
-
-extern "C" __global__ void cast_f64_f32(float* out, const double* in, size_t n) {
-    cast_contiguous<double, float, fx_f64_to_f32>(out, in, n);
-}
+FX_CAST(f16, bf16, unsigned short, unsigned short)
+FX_CAST(f16, f32, unsigned short, float)
+FX_CAST(f16, f64, unsigned short, double)
+FX_CAST(bf16, f16, unsigned short, unsigned short)
+FX_CAST(bf16, f32, unsigned short, float)
+FX_CAST(bf16, f64, unsigned short, double)
+FX_CAST(f32, f16, float, unsigned short)
+FX_CAST(f32, bf16, float, unsigned short)
+FX_CAST(f32, f64, float, double)
+FX_CAST(f64, f16, double, unsigned short)
+FX_CAST(f64, bf16, double, unsigned short)
+FX_CAST(f64, f32, double, float)
 
 // ---- integer conversions (see the header) ----
 
@@ -130,74 +102,21 @@ __device__ __forceinline__ unsigned short fx_i64_to_bf16(long long v) { return f
 __device__ __forceinline__ float fx_i64_to_f32(long long v) { return __ll2float_rn(v); }
 __device__ __forceinline__ double fx_i64_to_f64(long long v) { return __ll2double_rn(v); }
 
-extern "C" __global__ void cast_f16_u8(unsigned char* out, const unsigned short* in, size_t n) {
-    cast_contiguous<unsigned short, unsigned char, fx_f16_to_u8>(out, in, n);
-}
-
-extern "C" __global__ void cast_f16_i64(long long* out, const unsigned short* in, size_t n) {
-    cast_contiguous<unsigned short, long long, fx_f16_to_i64>(out, in, n);
-}
-
-extern "C" __global__ void cast_bf16_u8(unsigned char* out, const unsigned short* in, size_t n) {
-    cast_contiguous<unsigned short, unsigned char, fx_bf16_to_u8>(out, in, n);
-}
-
-extern "C" __global__ void cast_bf16_i64(long long* out, const unsigned short* in, size_t n) {
-    cast_contiguous<unsigned short, long long, fx_bf16_to_i64>(out, in, n);
-}
-
-extern "C" __global__ void cast_f32_u8(unsigned char* out, const float* in, size_t n) {
-    cast_contiguous<float, unsigned char, fx_f32_to_u8>(out, in, n);
-}
-
-extern "C" __global__ void cast_f32_i64(long long* out, const float* in, size_t n) {
-    cast_contiguous<float, long long, fx_f32_to_i64>(out, in, n);
-}
-
-extern "C" __global__ void cast_f64_u8(unsigned char* out, const double* in, size_t n) {
-    cast_contiguous<double, unsigned char, fx_f64_to_u8>(out, in, n);
-}
-
-extern "C" __global__ void cast_f64_i64(long long* out, const double* in, size_t n) {
-    cast_contiguous<double, long long, fx_f64_to_i64>(out, in, n);
-}
-
-extern "C" __global__ void cast_u8_f16(unsigned short* out, const unsigned char* in, size_t n) {
-    cast_contiguous<unsigned char, unsigned short, fx_u8_to_f16>(out, in, n);
-}
-
-extern "C" __global__ void cast_u8_bf16(unsigned short* out, const unsigned char* in, size_t n) {
-    cast_contiguous<unsigned char, unsigned short, fx_u8_to_bf16>(out, in, n);
-}
-
-extern "C" __global__ void cast_u8_f32(float* out, const unsigned char* in, size_t n) {
-    cast_contiguous<unsigned char, float, fx_u8_to_f32>(out, in, n);
-}
-
-extern "C" __global__ void cast_u8_f64(double* out, const unsigned char* in, size_t n) {
-    cast_contiguous<unsigned char, double, fx_u8_to_f64>(out, in, n);
-}
-
-extern "C" __global__ void cast_u8_i64(long long* out, const unsigned char* in, size_t n) {
-    cast_contiguous<unsigned char, long long, fx_u8_to_i64>(out, in, n);
-}
-
-extern "C" __global__ void cast_i64_f16(unsigned short* out, const long long* in, size_t n) {
-    cast_contiguous<long long, unsigned short, fx_i64_to_f16>(out, in, n);
-}
-
-extern "C" __global__ void cast_i64_bf16(unsigned short* out, const long long* in, size_t n) {
-    cast_contiguous<long long, unsigned short, fx_i64_to_bf16>(out, in, n);
-}
-
-extern "C" __global__ void cast_i64_f32(float* out, const long long* in, size_t n) {
-    cast_contiguous<long long, float, fx_i64_to_f32>(out, in, n);
-}
-
-extern "C" __global__ void cast_i64_f64(double* out, const long long* in, size_t n) {
-    cast_contiguous<long long, double, fx_i64_to_f64>(out, in, n);
-}
-
-extern "C" __global__ void cast_i64_u8(unsigned char* out, const long long* in, size_t n) {
-    cast_contiguous<long long, unsigned char, fx_i64_to_u8>(out, in, n);
-}
+FX_CAST(f16, u8, unsigned short, unsigned char)
+FX_CAST(f16, i64, unsigned short, long long)
+FX_CAST(bf16, u8, unsigned short, unsigned char)
+FX_CAST(bf16, i64, unsigned short, long long)
+FX_CAST(f32, u8, float, unsigned char)
+FX_CAST(f32, i64, float, long long)
+FX_CAST(f64, u8, double, unsigned char)
+FX_CAST(f64, i64, double, long long)
+FX_CAST(u8, f16, unsigned char, unsigned short)
+FX_CAST(u8, bf16, unsigned char, unsigned short)
+FX_CAST(u8, f32, unsigned char, float)
+FX_CAST(u8, f64, unsigned char, double)
+FX_CAST(u8, i64, unsigned char, long long)
+FX_CAST(i64, f16, long long, unsigned short)
+FX_CAST(i64, bf16, long long, unsigned short)
+FX_CAST(i64, f32, long long, float)
+FX_CAST(i64, f64, long long, double)
+FX_CAST(i64, u8, long long, unsigned char)

@@ -11,8 +11,8 @@ const MARKER: &str = "extern \"C\" __global__ void ";
 
 /// Names of the kernels a source defines: each `extern "C" __global__ void NAME(`, and each
 /// generated family `FX_EACH_FLOAT(M, NAME, OP)` (NAME for f16, bf16, f32, f64) or
-/// `FX_EACH_DTYPE(M, NAME, OP)` (all six dtypes) at the start of a line. The macros' own
-/// definitions (`NAME##_##DT`) are skipped.
+/// `FX_EACH_DTYPE(M, NAME, OP)` (all six dtypes), or `FX_CAST(s, d, S, D)` (`cast_{s}_{d}`) at
+/// the start of a line. The macros' own definitions (`NAME##_##DT`) are skipped.
 fn defined_kernels(source: &str) -> Vec<String> {
     let mut names: Vec<String> = source
         .match_indices(MARKER)
@@ -26,6 +26,16 @@ fn defined_kernels(source: &str) -> Vec<String> {
         .filter(|name| !name.contains("##"))
         .collect();
     for line in source.lines() {
+        if let Some(rest) = line.strip_prefix("FX_CAST(") {
+            // `FX_CAST(s, d, S, D)` defines `cast_{s}_{d}` (cast.cu).
+            let mut pair = rest.split(',').map(str::trim);
+            let (s, d) = (pair.next(), pair.next());
+            let (Some(s), Some(d)) = (s, d) else {
+                panic!("no source and destination in `{line}`")
+            };
+            names.push(format!("cast_{s}_{d}"));
+            continue;
+        }
         let (family, dtypes) = if let Some(rest) = line.strip_prefix("FX_EACH_FLOAT(") {
             (rest, &DTYPES[..4])
         } else if let Some(rest) = line.strip_prefix("FX_EACH_DTYPE(") {
