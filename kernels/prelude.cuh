@@ -1,5 +1,5 @@
 // Shared device helpers, prepended by fluxion-kernels (lib.rs) to the modules that need them
-// (cast, elementwise, adam, reduce, index): the crate embeds `concat!(prelude.cuh, module.cu)`,
+// (cast, elementwise, adam, reduce, index, cmatmul): the crate embeds `concat!(prelude.cuh, module.cu)`,
 // so NVRTC still compiles one self-contained unit that includes no header. No kernels here.
 //
 // - f16/bf16 <-> f32/f64 conversions at the bit level (cast.cu's kernels wrap them): f16 and bf16

@@ -11,7 +11,7 @@
 //! Shared device helpers live in one prelude, `kernels/prelude.cuh` ([`PRELUDE`]): f16/bf16 <-> f32
 //! and f64 bit-level conversions, element type descriptors, FMA-free correctly rounded arithmetic,
 //! grid-stride bounds and the strided-offset helper. A module that needs them (cast, elementwise,
-//! adam, reduce, index) embeds `concat!(include_str!("../prelude.cuh"), include_str!("../x.cu"))`
+//! adam, reduce, index, cmatmul) embeds `concat!(include_str!("../prelude.cuh"), include_str!("../x.cu"))`
 //! as its [`Module::source`], so each source is still one self-contained NVRTC unit with no
 //! `#include`; [`Module::uses_prelude`] tells which. philox and fill are embedded as they are.
 //!
@@ -59,10 +59,14 @@ pub enum Id {
     /// contiguous `[outer, dim, inner]` view with `i64` indices, mirroring `fluxion_tensor`'s
     /// index ops. `scatter_add` uses float atomics, so its summation order is not deterministic.
     Index,
+    /// `cmatmul.cu` (after the prelude): batched complex matrix product of strided (re, im) pair
+    /// views with optional conjugation of either operand, mirroring
+    /// `fluxion_tensor::Tensor::complex_matmul` (FNO's spectral mode mixing).
+    CMatMul,
 }
 
 /// Number of kernel modules, the length of [`MODULES`] and of [`Id::ALL`].
-pub const COUNT: usize = 7;
+pub const COUNT: usize = 8;
 
 impl Id {
     /// Every module id, in [`MODULES`] order.
@@ -74,6 +78,7 @@ impl Id {
         Id::Adam,
         Id::Reduce,
         Id::Index,
+        Id::CMatMul,
     ];
 
     /// The position of this module in [`MODULES`].
@@ -457,6 +462,15 @@ const MODULES_BY_ID: [Module; COUNT] = [
             "concat_u8",
             "concat_i64",
         ],
+    },
+    Module {
+        id: Id::CMatMul,
+        name: "cmatmul",
+        source: concat!(
+            include_str!("../prelude.cuh"),
+            include_str!("../cmatmul.cu")
+        ),
+        functions: &["cmatmul_f32", "cmatmul_f64"],
     },
 ];
 

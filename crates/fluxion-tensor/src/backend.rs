@@ -53,6 +53,17 @@ pub trait BackendStorage: Sized {
     /// batch dims (broadcast already); the output is contiguous `[B…, m, n]`.
     fn matmul(&self, lhs: &Layout, rhs: &Self, rhs_layout: &Layout) -> Result<Self>;
 
+    /// Batched complex matrix product of (re, im) pairs: `lhs` is `[B…, m, k, 2]`, `rhs` is
+    /// `[B…, k, n, 2]` with the same batch dims (broadcast already), `conj[0]` / `conj[1]`
+    /// conjugate lhs / rhs; f32 or f64 only. The output is contiguous `[B…, m, n, 2]`.
+    fn complex_matmul(
+        &self,
+        lhs: &Layout,
+        rhs: &Self,
+        rhs_layout: &Layout,
+        conj: [bool; 2],
+    ) -> Result<Self>;
+
     /// Slices along `axis` picked by the `I64` indices `ids` (1-D).
     fn index_select(
         &self,

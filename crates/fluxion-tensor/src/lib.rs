@@ -27,6 +27,7 @@ pub mod random;
 mod shape;
 mod storage;
 mod tensor;
+mod tensor_complex;
 mod tensor_create;
 mod tensor_elementwise;
 mod tensor_fft;

@@ -201,6 +201,29 @@ impl Storage {
         }
     }
 
+    pub(crate) fn complex_matmul(
+        &self,
+        l: &Layout,
+        rhs: &Self,
+        rl: &Layout,
+        conj: [bool; 2],
+    ) -> Result<Self> {
+        match (self, rhs) {
+            (Storage::Cpu(a), Storage::Cpu(b)) => {
+                Ok(Storage::Cpu(a.complex_matmul(l, b, rl, conj)?))
+            }
+            #[cfg(feature = "cuda")]
+            (Storage::Cuda(a), Storage::Cuda(b)) => {
+                Ok(Storage::Cuda(a.complex_matmul(l, b, rl, conj)?))
+            }
+            #[cfg(feature = "cuda")]
+            (
+                a @ (Storage::Cpu(_) | Storage::Cuda(_)),
+                b @ (Storage::Cpu(_) | Storage::Cuda(_)),
+            ) => Err(mismatch("complex_matmul", a, b)),
+        }
+    }
+
     pub(crate) fn index_select(
         &self,
         l: &Layout,

@@ -1,6 +1,7 @@
 //! The CPU backend: contiguous `Vec`s of each element type, rayon for large work,
 //! gemm for products and rustfft/realfft for transforms.
 
+mod cmatmul;
 mod elementwise;
 mod fast_math;
 pub(crate) mod fft;
@@ -165,6 +166,16 @@ impl BackendStorage for CpuStorage {
 
     fn matmul(&self, lhs: &Layout, rhs: &Self, rhs_layout: &Layout) -> Result<Self> {
         matmul::matmul(self, lhs, rhs, rhs_layout)
+    }
+
+    fn complex_matmul(
+        &self,
+        lhs: &Layout,
+        rhs: &Self,
+        rhs_layout: &Layout,
+        conj: [bool; 2],
+    ) -> Result<Self> {
+        cmatmul::complex_matmul(self, lhs, rhs, rhs_layout, conj)
     }
 
     fn index_select(

@@ -12,6 +12,7 @@
 
 pub(crate) mod adam;
 mod cast;
+mod cmatmul;
 mod copy;
 mod elementwise;
 #[cfg(all(test, feature = "host-emulation"))]
@@ -262,6 +263,16 @@ impl BackendStorage for CudaStorage {
 
     fn matmul(&self, lhs: &Layout, rhs: &Self, rhs_layout: &Layout) -> Result<Self> {
         matmul::matmul(self, lhs, rhs, rhs_layout)
+    }
+
+    fn complex_matmul(
+        &self,
+        lhs: &Layout,
+        rhs: &Self,
+        rhs_layout: &Layout,
+        conj: [bool; 2],
+    ) -> Result<Self> {
+        cmatmul::complex_matmul(self, lhs, rhs, rhs_layout, conj)
     }
 
     fn index_select(

@@ -37,6 +37,7 @@ use crate::{BinaryOp, CmpOp, CpuStorage, DType, Layout, ReduceOp, Shape, UnaryOp
 
 mod adam;
 mod cast;
+mod cmatmul;
 mod elementwise;
 mod index;
 mod philox;
