@@ -39,6 +39,10 @@ pub(crate) enum Op {
     BroadcastTo,
     /// Rank ≥ 2 operands with identical batch dimensions.
     MatMul,
+    /// Complex pair operands already broadcast to the output's batch; `conj` per operand.
+    ComplexMatMul {
+        conj: [bool; 2],
+    },
     Concat {
         axis: usize,
     },
@@ -79,6 +83,7 @@ impl Op {
             Op::Narrow { .. } => "narrow",
             Op::BroadcastTo => "broadcast_to",
             Op::MatMul => "matmul",
+            Op::ComplexMatMul { .. } => "complex_matmul",
             Op::Concat { .. } => "concat",
             Op::IndexSelect { .. } => "index_select",
             Op::Gather { .. } => "gather",
@@ -120,6 +125,9 @@ impl Op {
             )?)]),
             Op::BroadcastTo => Ok(vec![Some(g.sum_to(&inputs[0].shape())?)]),
             Op::MatMul => la::matmul_backward(&inputs[0], &inputs[1], g, needs),
+            Op::ComplexMatMul { conj } => {
+                la::complex_matmul_backward(&inputs[0], &inputs[1], g, *conj, needs)
+            }
             Op::Concat { axis } => la::concat_backward(inputs, *axis, g),
             Op::IndexSelect { ids, axis } => Ok(vec![Some(la::index_select_backward(
                 &inputs[0], ids, *axis, g,

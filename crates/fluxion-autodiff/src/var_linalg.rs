@@ -48,6 +48,37 @@ impl Var {
         Ok(out)
     }
 
+    /// Batched complex matrix product of (re, im) pair tensors, optionally conjugating either
+    /// operand ([`Tensor::complex_matmul`]); batch axes broadcast.
+    ///
+    /// Backward, with G the output gradient as a complex pair tensor (∂L/∂re + i·∂L/∂im): for
+    /// `C = A·B`, ∂/∂A = G·conj(B)ᵀ and ∂/∂B = conj(A)ᵀ·G; a conjugated operand's gradient is
+    /// the conjugate of the one for its conjugate. Both are `complex_matmul`s of transposed views,
+    /// so they are differentiable again.
+    ///
+    /// # Errors
+    /// As [`Tensor::complex_matmul`].
+    pub fn complex_matmul(&self, rhs: &Var, conj_lhs: bool, conj_rhs: bool) -> Result<Var> {
+        // The tensor op validates, broadcasts and computes; the inputs recorded are the
+        // broadcast operands, so broadcast batch axes are summed out by their own backward.
+        let value = self
+            .tensor_ref()
+            .complex_matmul(&rhs.tensor_ref(), conj_lhs, conj_rhs)?;
+        let d = value.dims();
+        let r = d.len();
+        let (m, n, k) = (d[r - 3], d[r - 2], self.dims()[self.dims().len() - 2]);
+        let with = |extra: [usize; 3]| Shape::from([&d[..r - 3], &extra[..]].concat());
+        let a = self.broadcast_to(with([m, k, 2]))?;
+        let b = rhs.broadcast_to(with([k, n, 2]))?;
+        Ok(Var::record(
+            value,
+            Op::ComplexMatMul {
+                conj: [conj_lhs, conj_rhs],
+            },
+            vec![a, b],
+        ))
+    }
+
     /// Concatenation along `axis`.
     ///
     /// # Errors
@@ -153,6 +184,33 @@ pub(crate) fn matmul_backward(
     };
     let gb = if needs[1] {
         Some(a.t()?.matmul(g)?)
+    } else {
+        None
+    };
+    Ok(vec![ga, gb])
+}
+
+/// Gradients of `C = opA(A)·opB(B)` ([`Var::complex_matmul`] with `conj = [cA, cB]`):
+/// ∂/∂A = G·conj(opB(B))ᵀ, conjugated when cA; ∂/∂B = conj(opA(A))ᵀ·G, conjugated when cB.
+/// Written as one `complex_matmul` each, conjugating G instead of the product where needed.
+pub(crate) fn complex_matmul_backward(
+    a: &Var,
+    b: &Var,
+    g: &Var,
+    [ca, cb]: [bool; 2],
+    needs: &[bool],
+) -> Result<Vec<Option<Var>>> {
+    // The matrix axes of a [..., rows, cols, 2] pair tensor swapped.
+    let transpose = |v: &Var| v.transpose(-3, -2);
+    let ga = if needs[0] {
+        // cA = false: G·conj(opB(B))ᵀ; cA = true: conj(G)·opB(B)ᵀ.
+        Some(g.complex_matmul(&transpose(b)?, ca, if ca { cb } else { !cb })?)
+    } else {
+        None
+    };
+    let gb = if needs[1] {
+        // cB = false: conj(opA(A))ᵀ·G; cB = true: opA(A)ᵀ·conj(G).
+        Some(transpose(a)?.complex_matmul(g, if cb { ca } else { !ca }, cb)?)
     } else {
         None
     };

@@ -146,6 +146,37 @@ fn matrix_products() {
 }
 
 #[test]
+fn complex_matrix_products() {
+    // Complex (re, im) pairs: [batch, rows, cols, 2]. Every conjugation, a broadcast batch, a
+    // transposed view; tanh after the product so the output gradient is not constant.
+    let a = uniform(&[2, 3, 4, 2], 40, -1.0, 1.0);
+    let b = uniform(&[2, 4, 2, 2], 41, -1.0, 1.0);
+    for (ca, cb) in [(false, false), (true, false), (false, true), (true, true)] {
+        check(
+            &format!("complex_matmul conj ({ca}, {cb})"),
+            |v| one(v[0].complex_matmul(&v[1], ca, cb)?.tanh()),
+            &[a.clone(), b.clone()],
+        );
+    }
+    let shared = uniform(&[1, 4, 2, 2], 42, -1.0, 1.0);
+    check(
+        "complex_matmul broadcast batch",
+        |v| one(v[0].complex_matmul(&v[1], false, true)?.tanh()),
+        &[a.clone(), shared],
+    );
+    let bt = uniform(&[2, 2, 4, 2], 43, -1.0, 1.0);
+    check(
+        "complex_matmul transposed rhs view",
+        |v| {
+            one(v[0]
+                .complex_matmul(&v[1].transpose(-3, -2)?, true, false)?
+                .sin())
+        },
+        &[a, bt],
+    );
+}
+
+#[test]
 fn concatenation_and_index_ops() {
     let a = uniform(&[2, 3], 29, -1.0, 1.0);
     let b = uniform(&[2, 2], 30, -1.0, 1.0);

@@ -13,8 +13,10 @@
 //! - [`SpectralMethod::Fft`]: channels-first permute, full `rfftn`, keep, mix, zero-fill,
 //!   `irfftn`, permute back.
 //!
-//! Both mix the modes with one batched real product over the M kept modes:
-//! `[X_r, X_i] · [[W_r, W_i], [−W_i, W_r]]`, `[M, B, 2C_in] · [M, 2C_in, 2C_out]`.
+//! Both mix the modes with one batched complex product over the M kept modes,
+//! `[M, B, C_in] · [M, C_in, C_out]` ([`fluxion_autodiff::Var::complex_matmul`]: gemm's complex
+//! kernels on the CPU, the hand-written `kernels/cmatmul.cu` on CUDA), reading the weight in
+//! place.
 //!
 //! # The `Auto` rule
 //!
@@ -25,13 +27,15 @@
 //!
 //! | case | ratio | DFT | FFT |
 //! |---|---|---|---|
-//! | 1-d B=20 n=1024 C=64 m=16 | 6.4 | 51 ms | 141 ms |
-//! | 2-d B=20 94² C=32 m=12 | 5.5 | 364 ms | 1263 ms |
-//! | 2-d B=20 64² C=20 m=12 | 7.0 | 132 ms | 136 ms |
-//! | 2-d B=20 64² C=20 m=32 | 32 | 333 ms | 184 ms |
-//! | 1-d B=20 n=1024 C=64 m=128 | 51 | 135 ms | 71 ms |
+//! | 1-d B=20 n=1024 C=64 m=16 | 6.4 | 4.2 ms | 14.0 ms |
+//! | 2-d B=20 94² C=32 m=12 | 5.5 | 35 ms | 160 ms |
+//! | 2-d B=20 64² C=20 m=12 | 7.0 | 15 ms | 24 ms |
+//! | 2-d B=20 64² C=20 m=32 | 32 | 78 ms | 52 ms |
+//! | 1-d B=20 n=1024 C=64 m=128 | 51 | 25 ms | 23 ms |
 //!
-//! The crossover lies near a ratio of 7–8, so every FNO configuration of the paper (m = 12 or
+//! (2026-12-06, 2-core Xeon, after the mixing became one complex product; the earlier real
+//! block-matrix mixing was 5–40 % slower in every row, the FFT rows gaining most.)
+//! The crossover lies between ratios 7 and 32 (8 is kept), so every FNO configuration of the paper (m = 12 or
 //! 16 at n ≥ 64) runs the DFT path, and layers keeping a large fraction of the spectrum run the
 //! FFT path.
 
@@ -203,18 +207,22 @@ impl SpectralConv {
             return Ok(spectral_fft::forward(x, weight, &sizes, &self.modes, cout)?);
         }
         let (re, im) = dft::truncated_rfftn(x, &self.modes, &self.mats)?;
-        // [B, M, 2·C_in] → [M, B, 2·C_in]: one batched product over the M kept modes.
-        let xs = Var::concat(
-            &[&re.reshape([b, total, cin])?, &im.reshape([b, total, cin])?],
-            2,
-        )?
-        .permute(&[1, 0, 2])?;
-        let ys = mix_modes(&xs, weight, cin, cout, total)?.permute(&[1, 0, 2])?;
-        let mut out_dims = vec![b];
-        out_dims.extend_from_slice(&kept);
-        out_dims.push(cout);
-        let yr = ys.narrow(2, 0, cout)?.reshape(out_dims.clone())?;
-        let yi = ys.narrow(2, cout, cout)?.reshape(out_dims)?;
+        // [B, kept…, C_in] twice → pairs [B, M, C_in, 2] → [M, B, C_in, 2] (a view): one
+        // batched complex product over the M kept modes.
+        let xs = Var::stack(&[&re, &im], -1)?
+            .reshape([b, total, cin, 2])?
+            .permute(&[1, 0, 2, 3])?;
+        let ys = mix_modes(&xs, weight, cin, cout, total)?;
+        // [M, B, C_out, 2] → planes [B, 2, M, C_out], contiguous, so re and im are free views.
+        let mut plane_dims = vec![b, 2];
+        plane_dims.extend_from_slice(&kept);
+        plane_dims.push(cout);
+        let planes = ys
+            .permute(&[1, 3, 0, 2])?
+            .contiguous()?
+            .reshape(plane_dims)?;
+        let yr = planes.narrow(1, 0, 1)?.squeeze(1)?;
+        let yi = planes.narrow(1, 1, 1)?.squeeze(1)?;
         Ok(dft::truncated_irfftn(
             &yr,
             &yi,
@@ -301,9 +309,10 @@ pub(crate) fn kept_modes(modes: &[usize]) -> Vec<usize> {
         .collect()
 }
 
-/// The complex product per kept mode as one batched real product:
-/// `[X_r, X_i] · [[W_r, W_i], [−W_i, W_r]] = [X_r W_r − X_i W_i, X_r W_i + X_i W_r]`,
-/// `xs [M, B, 2·C_in] → [M, B, 2·C_out]` with `weight [C_in, C_out, …modes…, 2]`.
+/// The complex product per kept mode, `ŷ[k] = x̂[k] · W[k]`, as one batched
+/// [`Var::complex_matmul`]: `xs [M, B, C_in, 2] → [M, B, C_out, 2]` with
+/// `weight [C_in, C_out, …modes…, 2]` read as the view `[M, C_in, C_out, 2]` (no copy; the CUDA
+/// kernel reads it through its strides, the CPU's gemm likewise).
 pub(crate) fn mix_modes(
     xs: &Var,
     weight: &Var,
@@ -314,11 +323,7 @@ pub(crate) fn mix_modes(
     let w = weight
         .reshape([cin, cout, total, 2])?
         .permute(&[2, 0, 1, 3])?;
-    let wr = w.narrow(3, 0, 1)?.squeeze(3)?;
-    let wi = w.narrow(3, 1, 1)?.squeeze(3)?;
-    let top = Var::concat(&[&wr, &wi], 2)?;
-    let bottom = Var::concat(&[&wi.neg()?, &wr], 2)?;
-    xs.matmul(&Var::concat(&[&top, &bottom], 1)?)
+    xs.complex_matmul(&w, false, false)
 }
 
 /// Flop-model constant of [`SpectralMethod::Auto`]: the DFT path is chosen when

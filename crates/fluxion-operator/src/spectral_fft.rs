@@ -34,16 +34,17 @@ pub(crate) fn forward(
         s = Var::concat(&[&s.narrow(ax, 0, m)?, &s.narrow(ax, n - m, m)?], ax)?;
     }
 
-    // [B, C, K…, 2] → [K…, B, 2, C] → [M, B, 2·C]: the layout of the mode mixing.
+    // [B, C, K…, 2] → [K…, B, C, 2] → [M, B, C, 2]: the layout of the mode mixing.
     let mut to_modes: Vec<usize> = (2..2 + d).collect();
-    to_modes.extend([0, 2 + d, 1]);
-    let xs = s.permute(&to_modes)?.reshape([total, b, 2 * cin])?;
+    to_modes.extend([0, 1, 2 + d]);
+    let xs = s.permute(&to_modes)?.reshape([total, b, cin, 2])?;
     let ys = mix_modes(&xs, weight, cin, cout, total)?;
     let mut mode_dims = kept.clone();
-    mode_dims.extend([b, 2, cout]);
-    let mut to_spec = vec![d, d + 2];
+    mode_dims.extend([b, cout, 2]);
+    // [K…, B, C_out, 2] → [B, C_out, K…, 2].
+    let mut to_spec = vec![d, d + 1];
     to_spec.extend(0..d);
-    to_spec.push(d + 1);
+    to_spec.push(d + 2);
     let mut y = ys.reshape(mode_dims)?.permute(&to_spec)?;
 
     // Zeros between the positive and negative frequencies of every non-last axis; the last

@@ -15,6 +15,8 @@
 //!   about `n·eps_f64·Σ|x|` before the final rounding, so one ulp of the result's dtype plus that.
 //! - matmul: cuBLAS and gemm sum k products in different orders: `|Δ| ≤ 2·k·eps·Σ|a||b|` (the
 //!   classical bound for two summation orders, faer's residual style).
+//! - complex_matmul: bitwise against `testing::complex_matmul_reference`, the kernel's own loop on
+//!   the host (every operation explicitly rounded on both sides, in the same order).
 //! - FFT: both are O(log n) stable transforms: `|Δ| ≤ c·log2(N)·eps·‖x‖₂` per element with c = 8,
 //!   where ‖x‖₂ is the norm of the input (RustFFT's convention).
 //!
@@ -361,6 +363,55 @@ fn tf32_on_request(gpu: &Device) -> Result<()> {
         &values(&plain)?,
         "f32 again after TF32",
     );
+    Ok(())
+}
+
+#[test]
+fn complex_matmul_matches_the_reference_loop_bitwise() -> Result<()> {
+    let Some(gpu) = cuda_device("complex_matmul_matches_the_reference_loop_bitwise") else {
+        return Ok(());
+    };
+    for dtype in [DType::F32, DType::F64] {
+        let (x, _) = seeded(&[3, 5, 4, 2], dtype, &Device::Cpu, 61, -1.0, 1.0)?;
+        let (w, _) = seeded(&[4, 6, 5, 2], dtype, &Device::Cpu, 62, -1.0, 1.0)?;
+        let (p, _) = seeded(&[2, 3, 5, 4], dtype, &Device::Cpu, 63, -1.0, 1.0)?;
+        // FNO's views: x̂ [B, M, C] read as [M, B, C], W [Ci, Co, M] as [M, Ci, Co]; its transpose;
+        // planar (re, im) pairs; a broadcast batch; a non-collapsible batch (copied first).
+        let xv = x.permute(&[1, 0, 2, 3])?;
+        let wv = w.permute(&[2, 0, 1, 3])?;
+        let cases: Vec<(&str, Tensor, Tensor)> = vec![
+            ("x̂·W", xv.clone(), wv.clone()),
+            ("x̂ᵀ·x̂", xv.transpose(1, 2)?, xv.clone()),
+            (
+                "planar",
+                p.permute(&[1, 2, 3, 0])?,
+                wv.narrow(2, 0, 4)?.narrow(0, 0, 3)?,
+            ),
+            ("broadcast", xv.clone(), wv.narrow(0, 0, 1)?),
+            (
+                "permuted batch",
+                x.reshape([3, 5, 2, 2, 2])?.permute(&[2, 0, 1, 3, 4])?,
+                w.narrow(0, 0, 2)?
+                    .reshape([1, 1, 2, 30, 2])?
+                    .narrow(3, 0, 7)?,
+            ),
+        ];
+        for (what, a, b) in &cases {
+            for (ca, cb) in [(false, false), (true, false), (false, true), (true, true)] {
+                let want = fluxion_tensor::testing::complex_matmul_reference(a, b, ca, cb)?;
+                let got = a
+                    .to_device(&gpu)?
+                    .complex_matmul(&b.to_device(&gpu)?, ca, cb)?;
+                check(
+                    &want,
+                    &got,
+                    0.0,
+                    0.0,
+                    &format!("complex_matmul {dtype} {what} conj ({ca}, {cb})"),
+                )?;
+            }
+        }
+    }
     Ok(())
 }
 
