@@ -70,6 +70,10 @@ pub fn run(as_json: bool) -> anyhow::Result<()> {
     let libs = cuda::libraries();
     let driver = cuda::driver_version().map(|(a, b)| format!("{a}.{b}"));
     let kernels = kernel_check(libs.nvrtc);
+    // The GPU self-check (the quickstart's test before it picks a GPU by itself), on cuda:0.
+    let self_check = fluxion_device::Device::cuda(0)
+        .ok()
+        .map(|gpu| crate::gpu_check::run(&gpu));
     let kernels_json = match &kernels {
         Some(Ok(k)) => json!({ "arch": k.arch, "modules": k.modules, "kernels": k.kernels }),
         Some(Err(e)) => json!({ "error": e.to_string() }),
@@ -85,6 +89,7 @@ pub fn run(as_json: bool) -> anyhow::Result<()> {
             "features": cpu_features(),
         },
         "cuda": {
+            "self_check": self_check_json(&self_check),
             "driver_library": libs.driver,
             "driver_version": driver,
             "nvrtc": libs.nvrtc,
@@ -145,5 +150,32 @@ pub fn run(as_json: bool) -> anyhow::Result<()> {
             ),
         }
     }
+    match &self_check {
+        Some(o) => println!("  self-check {}", describe(o)),
+        None => println!("  self-check not run (no CUDA device)"),
+    }
     Ok(())
+}
+
+/// The self-check's outcome in one line.
+pub(crate) fn describe(o: &crate::gpu_check::Outcome) -> String {
+    match &o.failure {
+        None => format!(
+            "cuda:0 agrees with the CPU ({} checks, largest relative difference {:.1e})",
+            o.checks, o.max_rel
+        ),
+        Some(why) => format!("cuda:0 FAILED against the CPU: {why}"),
+    }
+}
+
+fn self_check_json(o: &Option<crate::gpu_check::Outcome>) -> serde_json::Value {
+    match o {
+        Some(o) => json!({
+            "passed": o.failure.is_none(),
+            "checks": o.checks,
+            "max_rel": o.max_rel,
+            "failure": o.failure,
+        }),
+        None => serde_json::Value::Null,
+    }
 }

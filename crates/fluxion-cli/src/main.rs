@@ -6,6 +6,7 @@ mod config_docs;
 mod config_show;
 mod fno_cmd;
 mod generate;
+mod gpu_check;
 mod info;
 mod inspect;
 mod node_cmd;
@@ -44,14 +45,15 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Show devices, CUDA library availability, threads and versions.
+    /// Show devices, CUDA library availability, threads and versions; with a GPU, the self-check
+    /// of it against the CPU that `quickstart` runs before using it.
     Info,
     /// Run the embedded default job: generate a small Burgers data set, train an FNO-1d, solve
     /// the PINN decay problem, train the Neural ODE spiral; one table, outputs and plots.
     /// Exits 1 when a result misses its target.
     Quickstart {
-        /// Device to run on: cpu, cuda or cuda:N (default: the CPU; the CUDA backend has not
-        /// yet been checked on a GPU, see scripts/gpu-run).
+        /// Device to run on: cpu, cuda or cuda:N (default: cuda:0 when one is visible and
+        /// agrees with the CPU on a self-check of these jobs in small, else the CPU).
         #[arg(long)]
         device: Option<DeviceLocation>,
         /// Seed for data, initialisation and sampling.

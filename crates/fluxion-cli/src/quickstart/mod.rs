@@ -57,7 +57,7 @@ pub enum Size {
 /// What `fluxion quickstart` was asked for.
 #[derive(Debug, Clone)]
 pub struct Request {
-    /// The device (None: the CPU; a visible GPU is reported but not used).
+    /// The device (None: cuda:0 when visible and it passes the self-check, else the CPU).
     pub device: Option<DeviceLocation>,
     /// Seed.
     pub seed: u64,
@@ -229,9 +229,10 @@ fn checks_passed(failed: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The device to run on: `--device` when given (a missing GPU is a usage error), else the
-/// CPU, with a notice when a GPU is visible. The default becomes the GPU once the CUDA backend
-/// has passed `scripts/gpu-run` on one.
+/// The device to run on: `--device` when given (a missing GPU is a usage error); else cuda:0
+/// when one is visible and passes the self-check (`crate::gpu_check`: small versions of these
+/// jobs on both devices must agree), else the CPU. A failed self-check is always reported (it
+/// means a kernel or library bug), with the first check that differed.
 fn choose_device(location: Option<DeviceLocation>, progress: &Progress) -> anyhow::Result<Device> {
     match location {
         Some(loc) => Device::new(loc).map_err(|e| {
@@ -239,14 +240,22 @@ fn choose_device(location: Option<DeviceLocation>, progress: &Progress) -> anyho
             UsageError(format!("cannot open device {loc}: {why}")).into()
         }),
         None => {
-            if Device::cuda(0).is_ok() {
-                progress.note(
-                    "note: a GPU (cuda:0) is visible but not used: the CUDA backend has not yet \
-                     been checked on a GPU (scripts/gpu-run); running on the CPU (--device cuda \
-                     to use it)",
+            let Ok(gpu) = Device::cuda(0) else {
+                return Ok(Device::Cpu);
+            };
+            progress.note("checking the visible GPU (cuda:0) against the CPU first ...");
+            let outcome = crate::gpu_check::run(&gpu);
+            let line = crate::info::describe(&outcome);
+            if outcome.failure.is_none() {
+                progress.note(&format!("self-check: {line}; running on cuda:0"));
+                Ok(gpu)
+            } else {
+                eprintln!(
+                    "warning: self-check: {line}; running on the CPU (--device cuda forces the \
+                     GPU; please report this)"
                 );
+                Ok(Device::Cpu)
             }
-            Ok(Device::Cpu)
         }
     }
 }
