@@ -6,7 +6,7 @@
 use cudarc::driver::{CudaSlice, PushKernelArg};
 use fluxion_device::{CudaDevice, DType};
 
-use super::copy::{contig, empty, Contig};
+use super::copy::{empty, in_place_or_contig};
 use super::launch::{alloc, grid, kernel, OrCuda};
 use super::matmul::batch_stride;
 use super::{CudaData, CudaStorage, DevElem};
@@ -50,23 +50,6 @@ pub(crate) fn operand_strides(l: &Layout) -> Option<[usize; 4]> {
     Some([z, s[r - 3], s[r - 2], s[r - 1]])
 }
 
-/// An operand in place when its batch collapses to one stride, otherwise a contiguous copy;
-/// with its strides as [`operand_strides`] gives them.
-fn prepare<'a, T: DevElem>(
-    dev: &CudaDevice,
-    buf: &'a CudaSlice<T>,
-    l: &Layout,
-    dtype: DType,
-) -> Result<(Contig<'a, T>, [usize; 4])> {
-    if let Some(s) = operand_strides(l) {
-        return Ok((Contig::Borrowed(buf.slice(l.start_offset()..)), s));
-    }
-    let c = contig(dev, buf, l, dtype, OP)?;
-    let s = operand_strides(&Layout::contiguous(l.shape().clone()))
-        .expect("a contiguous batch collapses to one stride");
-    Ok((c, s))
-}
-
 fn typed<T: DevElem>(
     dev: &CudaDevice,
     x: &CudaSlice<T>,
@@ -83,8 +66,8 @@ fn typed<T: DevElem>(
     if total == 0 {
         return empty(dev, dtype, OP);
     }
-    let (ca, sa) = prepare(dev, x, la, dtype)?;
-    let (cb, sb) = prepare(dev, y, lb, dtype)?;
+    let (ca, sa) = in_place_or_contig(dev, x, la, dtype, OP, operand_strides)?;
+    let (cb, sb) = in_place_or_contig(dev, y, lb, dtype, OP, operand_strides)?;
     let (va, vb) = (ca.view(), cb.view());
     // SAFETY: the kernel writes both parts of all `total` output pairs (zeros when k = 0).
     let out = unsafe { alloc::<T>(dev, 2 * total, OP)? };

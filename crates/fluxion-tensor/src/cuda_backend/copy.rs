@@ -46,6 +46,26 @@ pub(crate) fn contig<'a, T: DevElem>(
     }
 }
 
+/// An operand read in place when `read` accepts its layout (giving how to read it), otherwise a
+/// contiguous copy with `read` of the contiguous layout, which `read` must accept. The in-place
+/// view starts at the layout's first element.
+pub(crate) fn in_place_or_contig<'a, T: DevElem, O>(
+    dev: &CudaDevice,
+    buf: &'a CudaSlice<T>,
+    l: &Layout,
+    dtype: DType,
+    op: &'static str,
+    read: impl Fn(&Layout) -> Option<O>,
+) -> Result<(Contig<'a, T>, O)> {
+    if let Some(o) = read(l) {
+        return Ok((Contig::Borrowed(buf.slice(l.start_offset()..)), o));
+    }
+    let c = contig(dev, buf, l, dtype, op)?;
+    let o = read(&Layout::contiguous(l.shape().clone()))
+        .expect("an operand reader accepts every contiguous layout");
+    Ok((c, o))
+}
+
 /// The elements of `layout` over `buf` copied into a new contiguous buffer by `copy_{dtype}`.
 pub(crate) fn strided_copy<T: DevElem>(
     dev: &CudaDevice,

@@ -13,7 +13,7 @@ use cudarc::cublas::{Gemm, GemmConfig, StridedBatchedConfig};
 use cudarc::driver::CudaSlice;
 use fluxion_device::{CudaDevice, DType};
 
-use super::copy::{contig, empty, Contig};
+use super::copy::{empty, in_place_or_contig};
 use super::launch::{alloc, OrCuda};
 use super::{cast, CudaData, CudaStorage, DevElem};
 use crate::backend::BackendStorage;
@@ -119,22 +119,6 @@ pub(super) fn matmul(
     }
 }
 
-/// An operand in place when cuBLAS can read it, otherwise a contiguous copy.
-fn prepare<'a, T: DevElem>(
-    dev: &CudaDevice,
-    buf: &'a CudaSlice<T>,
-    l: &Layout,
-    dtype: DType,
-) -> Result<(Contig<'a, T>, Operand)> {
-    if let Some(op) = operand(l) {
-        return Ok((Contig::Borrowed(buf.slice(l.start_offset()..)), op));
-    }
-    let c = contig(dev, buf, l, dtype, OP)?;
-    let op = operand(&Layout::contiguous(l.shape().clone()))
-        .expect("a contiguous matrix batch is always a cuBLAS operand");
-    Ok((c, op))
-}
-
 fn cu_int(v: usize, what: &str, la: &Layout, lb: &Layout) -> Result<i32> {
     i32::try_from(v).map_err(|_| {
         invalid(
@@ -173,8 +157,8 @@ where
             .or_cuda(OP, || format!("zeros for {} · {}", la.shape(), lb.shape()))?;
         return Ok(CudaStorage::from_slice(z, total, dtype, dev));
     }
-    let (ca, oa) = prepare(dev, x, la, dtype)?;
-    let (cb, ob) = prepare(dev, y, lb, dtype)?;
+    let (ca, oa) = in_place_or_contig(dev, x, la, dtype, OP, operand)?;
+    let (cb, ob) = in_place_or_contig(dev, y, lb, dtype, OP, operand)?;
     // SAFETY: cuBLAS writes all m·n elements of each of the `batch` outputs (beta = 0: C is
     // not read).
     let mut out = unsafe { alloc::<T>(dev, total, OP)? };
