@@ -265,6 +265,118 @@ pub fn xavier_normal(
     normal_named(WHAT, 0.0, std, shape, dtype, device, gen)
 }
 
+/// Glorot & Bengio (2010) normal truncated at two standard deviations, as TensorFlow 1's
+/// `tf.truncated_normal(stddev = gain·√(2 / (fan_in + fan_out)))` — the initialisation of Raissi
+/// et al.'s PINN code (`xavier_init`). Values beyond ±2σ are redrawn, so the draws keep σ as
+/// their scale parameter but have standard deviation ≈ 0.880·σ.
+///
+/// # Errors
+/// As [`xavier_uniform`].
+pub fn xavier_truncated_normal(
+    gain: f64,
+    shape: impl Into<Shape>,
+    dtype: DType,
+    device: &Device,
+    gen: &mut Generator,
+) -> Result<Tensor> {
+    const WHAT: &str = "xavier_truncated_normal";
+    let shape = shape.into();
+    let (fan_in, fan_out) = fans_for(WHAT, &shape, gain)?;
+    let std = gain * (2.0 / (fan_in + fan_out) as f64).sqrt();
+    trunc_normal_named(
+        WHAT,
+        0.0,
+        std,
+        -2.0 * std,
+        2.0 * std,
+        shape,
+        dtype,
+        device,
+        gen,
+    )
+}
+
+/// `N(mean, std²)` conditioned on `[a, b]`: draws outside the interval are replaced by fresh
+/// ones (the law of `torch.nn.init.trunc_normal_`, which samples it by inverse CDF instead, and
+/// of TensorFlow's `truncated_normal` with `[a, b] = mean ± 2·std`). Draws are made in f64 on the
+/// host from `gen`'s normal stream, in order, then converted to `dtype` and moved to `device`.
+///
+/// # Errors
+/// A non-finite or negative `std`, `a >= b`, an interval so far in the tails that a round of
+/// 1024 draws lands no value in it; integer dtypes; device errors.
+#[allow(clippy::too_many_arguments)]
+pub fn trunc_normal(
+    mean: f64,
+    std: f64,
+    a: f64,
+    b: f64,
+    shape: impl Into<Shape>,
+    dtype: DType,
+    device: &Device,
+    gen: &mut Generator,
+) -> Result<Tensor> {
+    trunc_normal_named(
+        "trunc_normal",
+        mean,
+        std,
+        a,
+        b,
+        shape.into(),
+        dtype,
+        device,
+        gen,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn trunc_normal_named(
+    what: &'static str,
+    mean: f64,
+    std: f64,
+    a: f64,
+    b: f64,
+    shape: Shape,
+    dtype: DType,
+    device: &Device,
+    gen: &mut Generator,
+) -> Result<Tensor> {
+    check_float(what, dtype)?;
+    if !(mean.is_finite() && std.is_finite() && std >= 0.0) {
+        return Err(invalid(
+            what,
+            format!("needs a finite mean and std >= 0, got mean = {mean}, std = {std}"),
+        ));
+    }
+    if !(a < b) {
+        return Err(invalid(
+            what,
+            format!("needs an interval a < b, got [{a}, {b}]"),
+        ));
+    }
+    let n = shape.elem_count();
+    let mut kept = Vec::with_capacity(n);
+    while kept.len() < n {
+        let need = n - kept.len();
+        // Twice what is missing (a ±2σ interval keeps 95 %), and at least 1024 draws.
+        let batch = (2 * need).max(1024);
+        let draws =
+            Tensor::randn(mean, std, [batch], DType::F64, &Device::Cpu, gen)?.to_vec::<f64>()?;
+        let before = kept.len();
+        kept.extend(draws.into_iter().filter(|v| (a..=b).contains(v)).take(need));
+        if kept.len() == before {
+            return Err(invalid(
+                what,
+                format!(
+                    "no draw of {batch} from N({mean}, {std}²) fell in [{a}, {b}]: the interval holds too little of the distribution to sample by redrawing"
+                ),
+            ));
+        }
+    }
+    Ok(Tensor::from_vec(kept, shape, &Device::Cpu)?
+        .to_dtype(dtype)?
+        .to_device(device)?)
+}
+
 /// `σ = gain / √fan` for the Kaiming initialisers, or `None` for an empty tensor.
 fn kaiming_std(
     what: &'static str,

@@ -15,9 +15,11 @@ pub enum WeightInit {
     TorchDefault,
     /// Glorot & Bengio (2010) uniform, W ~ U(±√(6/(fan_in + fan_out))), zero biases.
     XavierUniform,
-    /// Glorot & Bengio (2010) normal, W ~ N(0, 2/(fan_in + fan_out)), zero biases — the
-    /// initialisation of Raissi et al.'s PINN code.
+    /// Glorot & Bengio (2010) normal, W ~ N(0, 2/(fan_in + fan_out)), zero biases.
     XavierNormal,
+    /// The same normal truncated at ±2σ (redrawn beyond), zero biases — TensorFlow 1's
+    /// `truncated_normal`, the initialisation of Raissi et al.'s PINN code.
+    XavierTruncatedNormal,
     /// Saxe et al. (2014) orthogonal W, zero biases.
     Orthogonal,
 }
@@ -136,6 +138,9 @@ impl MlpBuilder {
             }
             WeightInit::XavierUniform => init::xavier_uniform(1.0, shape, dt, dev, gen)?,
             WeightInit::XavierNormal => init::xavier_normal(1.0, shape, dt, dev, gen)?,
+            WeightInit::XavierTruncatedNormal => {
+                init::xavier_truncated_normal(1.0, shape, dt, dev, gen)?
+            }
             WeightInit::Orthogonal => init::orthogonal(1.0, shape, dt, dev, gen)?,
         };
         let b = if self.bias {

@@ -109,6 +109,65 @@ fn xavier_moments() {
 }
 
 #[test]
+fn xavier_truncated_normal_stays_within_two_sigma_with_the_truncated_moments() {
+    // The standard normal conditioned on [−2, 2]: Z = Φ(2) − Φ(−2) = erf(√2),
+    // E[X²] = 1 − 2·2φ(2)/Z, E[X⁴] = 3E[X²] − 2·2³φ(2)/Z = 3 − 28φ(2)/Z.
+    let phi2 = (-2.0f64).exp() / (2.0 * std::f64::consts::PI).sqrt();
+    let z = 0.954_499_736_103_641_6;
+    let (m2, m4) = (1.0 - 4.0 * phi2 / z, 3.0 - 28.0 * phi2 / z);
+    assert!((m2.sqrt() - 0.8796).abs() < 1e-4);
+    for (shape, fan_in, fan_out, gain) in [
+        (&MATRIX[..], 500.0f64, 400.0, 1.0),
+        (&CONV[..], 6250.0, 20_000.0, 5.0 / 3.0),
+    ] {
+        let std = gain * (2.0 / (fan_in + fan_out)).sqrt();
+        let t = init::xavier_truncated_normal(gain, shape, DType::F64, &CPU, &mut gen(6)).unwrap();
+        assert_eq!(t.dims(), shape);
+        let x = values(&t);
+        assert!(
+            x.iter().all(|v| v.abs() <= 2.0 * std),
+            "a draw beyond 2σ = {}",
+            2.0 * std
+        );
+        let var = m2 * std * std;
+        assert_moments(&x, 0.0, var, m4 * std.powi(4), "xavier_truncated_normal");
+        // Not the untruncated law: its variance is 1/0.774 times larger, far outside 4 SE.
+        let n = x.len() as f64;
+        let s2 = x.iter().map(|v| v * v).sum::<f64>() / n;
+        assert!((s2 - std * std).abs() > 0.2 * std * std);
+    }
+}
+
+#[test]
+fn trunc_normal_keeps_the_in_range_draws_of_the_normal_stream_in_order() {
+    // [−0.5, 1.5] keeps about 62 % of N(0, 1): the first round (2 · 1000 draws) suffices, so the
+    // result is exactly the in-range values among the first 2000 draws of the same stream.
+    let t = init::trunc_normal(0.0, 1.0, -0.5, 1.5, [1000], DType::F64, &CPU, &mut gen(7)).unwrap();
+    let stream = Tensor::randn(0.0, 1.0, [2000], DType::F64, &CPU, &mut gen(7)).unwrap();
+    let want: Vec<f64> = values(&stream)
+        .into_iter()
+        .filter(|v| (-0.5..=1.5).contains(v))
+        .take(1000)
+        .collect();
+    assert_eq!(values(&t), want);
+    // f32 is the f64 draw rounded.
+    let t32 =
+        init::trunc_normal(0.0, 1.0, -0.5, 1.5, [1000], DType::F32, &CPU, &mut gen(7)).unwrap();
+    let w32: Vec<f32> = want.iter().map(|&v| v as f32).collect();
+    assert_eq!(t32.to_vec::<f32>().unwrap(), w32);
+    // An interval far in the tail is an error, not an endless loop.
+    let g = &mut gen(0);
+    assert_invalid(
+        init::trunc_normal(0.0, 1.0, 50.0, 60.0, [3], DType::F64, &CPU, g),
+        "too little",
+    );
+    assert_invalid(
+        init::trunc_normal(0.0, 1.0, 1.0, 1.0, [3], DType::F64, &CPU, g),
+        "a < b",
+    );
+}
+
+#[test]
 fn kaiming_moments_for_both_modes_and_gains() {
     let cases = [
         (FanMode::FanIn, Nonlinearity::Relu, 0.0, 500.0, 2f64.sqrt()),

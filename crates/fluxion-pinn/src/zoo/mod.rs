@@ -157,8 +157,10 @@ pub enum InitKind {
     TorchDefault,
     /// Glorot uniform.
     XavierUniform,
-    /// Glorot normal (Raissi et al.'s code).
+    /// Glorot normal.
     XavierNormal,
+    /// Glorot normal truncated at ±2σ (TensorFlow 1's `truncated_normal`: Raissi et al.'s code).
+    XavierTruncatedNormal,
 }
 
 impl InitKind {
@@ -167,6 +169,7 @@ impl InitKind {
             InitKind::TorchDefault => WeightInit::TorchDefault,
             InitKind::XavierUniform => WeightInit::XavierUniform,
             InitKind::XavierNormal => WeightInit::XavierNormal,
+            InitKind::XavierTruncatedNormal => WeightInit::XavierTruncatedNormal,
         }
     }
 }
