@@ -12,6 +12,8 @@
 //! | ops | add | two f32 tensors of 2²⁴ elements | GB/s = 3 · 4 bytes · n / t |
 //! | ops | sum | 2²⁴ f32 | GB/s = 4 bytes · n / t |
 //! | ops | spectral_conv1d fwd+bwd | B = 20, n = 1024, C = 64, 16 modes | samples/s = B / t |
+//! | ops | mode mix complex_matmul | 16 modes of [20 × 64] · [64 × 64] complex, weight in place | GFLOP/s = 8 · M·B·C² / t |
+//! | ops | mode mix real block gemm | the same as one real [20 × 128] · [128 × 128] GEMM per mode | GFLOP/s, same count |
 //! | models | fno1d train step | s = 1024, B = 20, width 64, 16 modes, Adam | samples/s |
 //! | models | pinn decay epoch | 1-50-50-50-1 LeakyReLU, 501 points, SGD | epochs/s |
 //! | models | neural ode spiral iter | 20 windows × 10 steps, Dopri5, backprop | steps/s |

@@ -25,12 +25,14 @@ fn bench_json(extra: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).expect("valid JSON")
 }
 
-const OPS: [(&str, &str); 5] = [
+const OPS: [(&str, &str); 7] = [
     ("sgemm", "GFLOP/s"),
     ("rfft+irfft", "GFLOP/s"),
     ("add", "GB/s"),
     ("sum", "GB/s"),
     ("spectral_conv1d fwd+bwd", "samples/s"),
+    ("mode mix complex_matmul", "GFLOP/s"),
+    ("mode mix real block gemm", "GFLOP/s"),
 ];
 
 const MODELS: [(&str, &str); 4] = [

@@ -38,6 +38,14 @@ pub(crate) fn entries() -> Vec<Entry> {
             spec: spectral_spec,
             build: spectral,
         },
+        Entry {
+            spec: mix_complex_spec,
+            build: mix_complex,
+        },
+        Entry {
+            spec: mix_block_spec,
+            build: mix_block,
+        },
     ]
 }
 
@@ -192,6 +200,74 @@ fn spectral(dev: &Device, size: Size) -> anyhow::Result<Step> {
     }))
 }
 
+/// Modes, batch, in and out channels of the mode-mixing rows: FNO-1d's forward product.
+fn mix_dims(size: Size) -> (usize, usize, usize, usize) {
+    match size {
+        Size::Full => (16, 20, 64, 64),
+        Size::Tiny => (4, 2, 8, 8),
+    }
+}
+
+/// 8 real flops (4 products, 4 sums) per complex multiply–add, M·B·C_in·C_out of them; the real
+/// block form does the same count.
+fn mix_flops(size: Size) -> f64 {
+    let (m, b, ci, co) = mix_dims(size);
+    8.0 * (m * b * ci * co) as f64
+}
+
+fn mix_label(size: Size) -> String {
+    let (m, b, ci, co) = mix_dims(size);
+    format!("M{m} [{b}x{ci}]·[{ci}x{co}] f32")
+}
+
+fn mix_complex_spec(size: Size) -> Spec {
+    ops(
+        "mode mix complex_matmul",
+        mix_label(size),
+        Unit::Gflops,
+        mix_flops(size),
+        2,
+    )
+}
+
+/// What the spectral layers run: `Tensor::complex_matmul` of x̂ `[M, B, C_in]` and the weight
+/// read in place as `[M, C_in, C_out]` from its `[C_in, C_out, M, 2]` storage.
+fn mix_complex(dev: &Device, size: Size) -> anyhow::Result<Step> {
+    let (m, b, ci, co) = mix_dims(size);
+    let mut g = Generator::new(4);
+    let x = Tensor::randn(0.0, 1.0, [m, b, ci, 2], DType::F32, dev, &mut g)?;
+    let w =
+        Tensor::randn(0.0, 1.0, [ci, co, m, 2], DType::F32, dev, &mut g)?.permute(&[2, 0, 1, 3])?;
+    Ok(Box::new(move || {
+        black_box(x.complex_matmul(&w, false, false)?);
+        Ok(())
+    }))
+}
+
+fn mix_block_spec(size: Size) -> Spec {
+    ops(
+        "mode mix real block gemm",
+        mix_label(size),
+        Unit::Gflops,
+        mix_flops(size),
+        2,
+    )
+}
+
+/// The alternative the layers used before: `[X_r, X_i] · [[W_r, W_i], [−W_i, W_r]]`, one real
+/// batched GEMM `[M, B, 2C_in] · [M, 2C_in, 2C_out]` (cuBLAS on CUDA) with the block matrix
+/// built outside the timed step (the layers rebuilt it on every call).
+fn mix_block(dev: &Device, size: Size) -> anyhow::Result<Step> {
+    let (m, b, ci, co) = mix_dims(size);
+    let mut g = Generator::new(5);
+    let x = Tensor::randn(0.0, 1.0, [m, b, 2 * ci], DType::F32, dev, &mut g)?;
+    let w = Tensor::randn(0.0, 1.0, [m, 2 * ci, 2 * co], DType::F32, dev, &mut g)?;
+    Ok(Box::new(move || {
+        black_box(x.matmul(&w)?);
+        Ok(())
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,5 +281,14 @@ mod tests {
         assert_eq!(add_spec(Size::Full).work, 12.0 * 16_777_216.0);
         assert_eq!(sum_spec(Size::Full).work, 4.0 * 16_777_216.0);
         assert_eq!(spectral_spec(Size::Full).work, 20.0);
+        // 8 flops per complex multiply–add: 16 modes · 20 · 64 · 64 of them.
+        assert_eq!(
+            mix_complex_spec(Size::Full).work,
+            8.0 * 16.0 * 20.0 * 4096.0
+        );
+        assert_eq!(
+            mix_block_spec(Size::Full).work,
+            mix_complex_spec(Size::Full).work
+        );
     }
 }
