@@ -347,7 +347,7 @@ fn trunc_normal_named(
             format!("needs a finite mean and std >= 0, got mean = {mean}, std = {std}"),
         ));
     }
-    if !(a < b) {
+    if a.is_nan() || b.is_nan() || a >= b {
         return Err(invalid(
             what,
             format!("needs an interval a < b, got [{a}, {b}]"),
