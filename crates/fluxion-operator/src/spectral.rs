@@ -35,9 +35,10 @@
 //!
 //! (2026-12-06, 2-core Xeon, after the mixing became one complex product; the earlier real
 //! block-matrix mixing was 5–40 % slower in every row, the FFT rows gaining most.)
-//! The crossover lies between ratios 7 and 32 (8 is kept), so every FNO configuration of the paper (m = 12 or
-//! 16 at n ≥ 64) runs the DFT path, and layers keeping a large fraction of the spectrum run the
-//! FFT path.
+//!
+//! The crossover lies between ratios 7 and 32 (8 is kept), so every FNO configuration of the
+//! paper (m = 12 or 16 at n ≥ 64) runs the DFT path, and layers keeping a large fraction of the
+//! spectrum run the FFT path.
 
 use fluxion_autodiff::Var;
 use fluxion_nn::Module;
