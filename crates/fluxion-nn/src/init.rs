@@ -218,6 +218,14 @@ fn fans_for(what: &'static str, shape: &Shape, gain: f64) -> Result<(usize, usiz
     Ok(fans)
 }
 
+/// `σ = gain·√(2 / (fan_in + fan_out))` of the Xavier initialisers after checking the shape,
+/// gain and dtype, or `None` for an empty tensor.
+fn xavier_std(what: &'static str, shape: &Shape, gain: f64, dtype: DType) -> Result<Option<f64>> {
+    let (fan_in, fan_out) = fans_for(what, shape, gain)?;
+    check_float(what, dtype)?;
+    Ok((shape.elem_count() > 0).then(|| gain * (2.0 / (fan_in + fan_out) as f64).sqrt()))
+}
+
 /// Glorot & Bengio (2010), uniform: `U(−b, b)` with `b = gain·√(6 / (fan_in + fan_out))`,
 /// i.e. variance `gain²·2 / (fan_in + fan_out)`.
 ///
@@ -233,12 +241,9 @@ pub fn xavier_uniform(
 ) -> Result<Tensor> {
     const WHAT: &str = "xavier_uniform";
     let shape = shape.into();
-    let (fan_in, fan_out) = fans_for(WHAT, &shape, gain)?;
-    check_float(WHAT, dtype)?;
-    if shape.elem_count() == 0 {
+    let Some(std) = xavier_std(WHAT, &shape, gain, dtype)? else {
         return Ok(Tensor::zeros(shape, dtype, device)?);
-    }
-    let std = gain * (2.0 / (fan_in + fan_out) as f64).sqrt();
+    };
     let bound = 3f64.sqrt() * std;
     uniform_named(WHAT, -bound, bound, shape, dtype, device, gen)
 }
@@ -256,12 +261,9 @@ pub fn xavier_normal(
 ) -> Result<Tensor> {
     const WHAT: &str = "xavier_normal";
     let shape = shape.into();
-    let (fan_in, fan_out) = fans_for(WHAT, &shape, gain)?;
-    check_float(WHAT, dtype)?;
-    if shape.elem_count() == 0 {
+    let Some(std) = xavier_std(WHAT, &shape, gain, dtype)? else {
         return Ok(Tensor::zeros(shape, dtype, device)?);
-    }
-    let std = gain * (2.0 / (fan_in + fan_out) as f64).sqrt();
+    };
     normal_named(WHAT, 0.0, std, shape, dtype, device, gen)
 }
 
@@ -281,8 +283,10 @@ pub fn xavier_truncated_normal(
 ) -> Result<Tensor> {
     const WHAT: &str = "xavier_truncated_normal";
     let shape = shape.into();
-    let (fan_in, fan_out) = fans_for(WHAT, &shape, gain)?;
-    let std = gain * (2.0 / (fan_in + fan_out) as f64).sqrt();
+    // A zero gain gives zeros, as the untruncated initialisers do (the interval is a point).
+    let Some(std) = xavier_std(WHAT, &shape, gain, dtype)?.filter(|&s| s > 0.0) else {
+        return Ok(Tensor::zeros(shape, dtype, device)?);
+    };
     trunc_normal_named(
         WHAT,
         0.0,

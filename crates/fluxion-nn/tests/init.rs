@@ -155,6 +155,11 @@ fn trunc_normal_keeps_the_in_range_draws_of_the_normal_stream_in_order() {
         init::trunc_normal(0.0, 1.0, -0.5, 1.5, [1000], DType::F32, &CPU, &mut gen(7)).unwrap();
     let w32: Vec<f32> = want.iter().map(|&v| v as f32).collect();
     assert_eq!(t32.to_vec::<f32>().unwrap(), w32);
+    // A zero gain gives zeros (as xavier_normal does), an empty shape an empty tensor.
+    let z = init::xavier_truncated_normal(0.0, [3, 4], DType::F32, &CPU, &mut gen(8)).unwrap();
+    assert!(z.to_vec::<f32>().unwrap().iter().all(|&v| v == 0.0));
+    let e = init::xavier_truncated_normal(1.0, [0, 4], DType::F32, &CPU, &mut gen(8)).unwrap();
+    assert_eq!(e.dims(), [0, 4]);
     // An interval far in the tail is an error, not an endless loop.
     let g = &mut gen(0);
     assert_invalid(
