@@ -1,5 +1,5 @@
 //! The GPU self-check behind `fluxion quickstart`'s automatic device choice (and
-//! `fluxion info --check`): small versions of the quickstart's jobs run on the GPU and on the
+//! `fluxion info`): small versions of the quickstart's jobs run on the GPU and on the
 //! CPU from the same seeds, and must agree before a visible GPU is used without being asked
 //! for.
 //!
@@ -72,6 +72,19 @@ pub struct Outcome {
     pub max_rel: f64,
     /// The first check that failed, with why; `None` when all passed.
     pub failure: Option<String>,
+}
+
+impl Outcome {
+    /// The outcome in one line (what `fluxion info` and `quickstart` print).
+    pub fn describe(&self) -> String {
+        match &self.failure {
+            None => format!(
+                "cuda:0 agrees with the CPU ({} checks, largest relative difference {:.1e})",
+                self.checks, self.max_rel
+            ),
+            Some(why) => format!("cuda:0 FAILED against the CPU: {why}"),
+        }
+    }
 }
 
 /// Runs every check on `gpu` and on the CPU. A check that errors on the GPU (a kernel that does
@@ -244,6 +257,7 @@ mod tests {
         assert_eq!(outcome.failure, None);
         assert_eq!(outcome.checks, CHECKS.len());
         assert_eq!(outcome.max_rel, 0.0);
+        assert!(outcome.describe().contains("agrees with the CPU (6 checks"));
     }
 
     #[test]
@@ -273,8 +287,11 @@ mod tests {
             },
         ];
         let outcome = run_checks(&Device::Cpu, &checks);
-        let failure = outcome.failure.expect("the perturbed check fails");
+        let failure = outcome.failure.clone().expect("the perturbed check fails");
         assert!(failure.starts_with("perturbed: output 0"), "{failure}");
+        assert!(outcome
+            .describe()
+            .contains("FAILED against the CPU: perturbed"));
         assert_eq!(outcome.checks, 2);
         // Within tolerance it passes.
         let loose = [Check {

@@ -151,21 +151,10 @@ pub fn run(as_json: bool) -> anyhow::Result<()> {
         }
     }
     match &self_check {
-        Some(o) => println!("  self-check {}", describe(o)),
+        Some(o) => println!("  self-check {}", o.describe()),
         None => println!("  self-check not run (no CUDA device)"),
     }
     Ok(())
-}
-
-/// The self-check's outcome in one line.
-pub(crate) fn describe(o: &crate::gpu_check::Outcome) -> String {
-    match &o.failure {
-        None => format!(
-            "cuda:0 agrees with the CPU ({} checks, largest relative difference {:.1e})",
-            o.checks, o.max_rel
-        ),
-        Some(why) => format!("cuda:0 FAILED against the CPU: {why}"),
-    }
 }
 
 fn self_check_json(o: &Option<crate::gpu_check::Outcome>) -> serde_json::Value {

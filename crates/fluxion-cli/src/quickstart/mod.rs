@@ -245,7 +245,7 @@ fn choose_device(location: Option<DeviceLocation>, progress: &Progress) -> anyho
             };
             progress.note("checking the visible GPU (cuda:0) against the CPU first ...");
             let outcome = crate::gpu_check::run(&gpu);
-            let line = crate::info::describe(&outcome);
+            let line = outcome.describe();
             if outcome.failure.is_none() {
                 progress.note(&format!("self-check: {line}; running on cuda:0"));
                 Ok(gpu)
