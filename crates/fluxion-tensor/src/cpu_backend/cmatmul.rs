@@ -119,7 +119,6 @@ fn gemm_batched<R: Copy + Send + Sync + num_traits::Zero, C: 'static + Copy + Se
     }
     let mut out: Vec<R> = Vec::with_capacity(total);
     let batch_parallel = a_off.len() > 1 && m * n * k < SMALL;
-    let (a_ptr, b_ptr) = (Ptr(a.as_ptr()), Ptr(b.as_ptr()));
     let one_product = |c: *mut R, i: usize| {
         let par = if !batch_parallel && m * n * k >= SMALL {
             gemm::Parallelism::Rayon(0)
@@ -140,10 +139,10 @@ fn gemm_batched<R: Copy + Send + Sync + num_traits::Zero, C: 'static + Copy + Se
                 1,
                 n as isize,
                 false,
-                a_ptr.get().add(a_off[i]).cast::<C>(),
+                a.as_ptr().add(a_off[i]).cast::<C>(),
                 csa,
                 rsa,
-                b_ptr.get().add(b_off[i]).cast::<C>(),
+                b.as_ptr().add(b_off[i]).cast::<C>(),
                 csb,
                 rsb,
                 zero,
@@ -171,18 +170,3 @@ fn gemm_batched<R: Copy + Send + Sync + num_traits::Zero, C: 'static + Copy + Se
     unsafe { out.set_len(total) };
     out
 }
-
-/// A read-only pointer shared by the batch's threads.
-#[derive(Clone, Copy)]
-struct Ptr<R>(*const R);
-
-impl<R> Ptr<R> {
-    /// The pointer (a method, so that closures capture the `Send` wrapper, not its field).
-    fn get(self) -> *const R {
-        self.0
-    }
-}
-// SAFETY: only read through, from data that outlives the parallel loop.
-unsafe impl<R: Sync> Send for Ptr<R> {}
-// SAFETY: as above.
-unsafe impl<R: Sync> Sync for Ptr<R> {}
