@@ -59,8 +59,8 @@ pub use mlp::{Mlp, MlpBuilder, WeightInit};
 pub use module::{visit_child, Module};
 pub use optim::{
     clip_grad_norm, clip_grad_value, Adam, AdamConfig, AdamW, AdamWConfig, CosineAnnealingLr,
-    ExponentialLr, Lbfgs, LbfgsConfig, LrScheduler, Optimizer, OptimizerState, PlateauMode,
-    ReduceLrOnPlateau, ReduceLrOnPlateauConfig, RmsProp, RmsPropConfig, Sgd, SgdConfig, StepLr,
-    StrongWolfe, ThresholdMode,
+    CurvatureTest, ExponentialLr, Lbfgs, LbfgsConfig, LrScheduler, Optimizer, OptimizerState,
+    PlateauMode, ReduceLrOnPlateau, ReduceLrOnPlateauConfig, RmsProp, RmsPropConfig, Sgd,
+    SgdConfig, StepLr, StrongWolfe, ThresholdMode,
 };
 pub use sequential::Sequential;

@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use fluxion_nn::CurvatureTest;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::refine::Refinement;
@@ -58,6 +60,28 @@ pub struct StepLrConfig {
     pub gamma: f64,
 }
 
+/// Which curvature pairs (s, y) L-BFGS keeps ([`CurvatureTest`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LbfgsCurvature {
+    /// yᵀs > 1e-10, as PyTorch's `torch.optim.LBFGS`. The threshold does not scale with the
+    /// loss: at losses of 1e-6 most pairs are dropped. The default, for PyTorch parity.
+    #[default]
+    Absolute,
+    /// yᵀs > ε_mach·(−∇fᵀs), as SciPy's L-BFGS-B (Raissi et al.'s optimizer): scale-free.
+    Relative,
+}
+
+impl LbfgsCurvature {
+    /// The optimizer's rule.
+    pub fn test(self) -> CurvatureTest {
+        match self {
+            LbfgsCurvature::Absolute => CurvatureTest::TORCH,
+            LbfgsCurvature::Relative => CurvatureTest::SCIPY,
+        }
+    }
+}
+
 /// The L-BFGS phase that follows the first-order one, with a strong-Wolfe line search.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct LbfgsPhase {
@@ -78,6 +102,9 @@ pub struct LbfgsPhase {
     /// otherwise every one of the `steps` calls runs.
     #[serde(default)]
     pub stop_when_converged: bool,
+    /// Which curvature pairs are kept (absent in older files: PyTorch's absolute rule).
+    #[serde(default)]
+    pub curvature: LbfgsCurvature,
 }
 
 impl Default for LbfgsPhase {
@@ -90,6 +117,7 @@ impl Default for LbfgsPhase {
             tolerance_change: 1e-12,
             lr: 1.0,
             stop_when_converged: false,
+            curvature: LbfgsCurvature::Absolute,
         }
     }
 }

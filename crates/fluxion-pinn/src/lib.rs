@@ -55,7 +55,8 @@ pub use checkpoint::latest_checkpoint;
 pub use chunks::{chunk_ranges, CHUNK_ROWS};
 pub use condition::{Condition, ConditionKind, Target};
 pub use config::{
-    EpochRecord, EvalReport, FirstOrder, LbfgsPhase, Phase, StepLrConfig, TrainConfig, TrainReport,
+    EpochRecord, EvalReport, FirstOrder, LbfgsCurvature, LbfgsPhase, Phase, StepLrConfig,
+    TrainConfig, TrainReport,
 };
 pub use derivatives::{jacobian, laplacian, partial, partial2, Derivatives};
 pub use error::{Error, Result};

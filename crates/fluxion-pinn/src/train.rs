@@ -487,6 +487,7 @@ impl<M: Module> PinnTrainer<M> {
             tolerance_change: phase.tolerance_change,
             history_size: phase.history_size,
             line_search: Some(StrongWolfe::default()),
+            curvature: phase.curvature.test(),
         };
         let mut lbfgs = Lbfgs::new(self.net.parameters(), cfg)?;
         if let Some(path) = self.lbfgs_resume.take() {

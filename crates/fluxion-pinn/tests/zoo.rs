@@ -2,11 +2,12 @@
 //!
 //! Each test prints its numbers (`cargo test -p fluxion-pinn --test zoo -- --nocapture`).
 
+use fluxion_nn::CurvatureTest;
 use fluxion_pinn::zoo::{
     allen_cahn_reference_target, burgers_initial_boundary_points, burgers_reference_target,
     PinnExperiment, ProblemKind, Scale,
 };
-use fluxion_pinn::{EvalReport, TrainReport};
+use fluxion_pinn::{EvalReport, LbfgsCurvature, TrainReport};
 
 /// Trains `exp` and returns the error before and after, and the report.
 fn run(exp: &PinnExperiment) -> (EvalReport, EvalReport, TrainReport) {
@@ -134,6 +135,33 @@ fn burgers_setup_follows_raissi() {
     // Raissi's X_f = vstack(X_f, X_u): the N_u points are residual points too.
     let zoo = exp.build().unwrap();
     assert_eq!(zoo.problem.residual_fixed_points(), Some(&pts));
+    // SciPy L-BFGS-B's relative curvature test (PyTorch's absolute one drops most pairs at
+    // Burgers' losses of 1e-6), at both scales, down to the trainer's phase.
+    for scale in [Scale::Paper, Scale::Smoke] {
+        let exp = PinnExperiment::defaults(ProblemKind::Burgers, scale);
+        assert_eq!(exp.lbfgs_curvature, LbfgsCurvature::Relative);
+        let phase = exp.train_config(None).lbfgs.unwrap();
+        assert_eq!(phase.curvature.test(), CurvatureTest::SCIPY);
+    }
+}
+
+#[test]
+fn configs_without_the_curvature_key_keep_pytorchs_rule() {
+    let exp = PinnExperiment::defaults(ProblemKind::Burgers, Scale::Paper);
+    let text = toml::to_string(&exp).unwrap();
+    assert!(text.contains("lbfgs_curvature = \"relative\""), "{text}");
+    let old: String = text
+        .lines()
+        .filter(|l| !l.starts_with("lbfgs_curvature"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let parsed: PinnExperiment = toml::from_str(&old).unwrap();
+    assert_eq!(parsed.lbfgs_curvature, LbfgsCurvature::Absolute);
+    let bad = text.replace("\"relative\"", "\"scipy\"");
+    let err = toml::from_str::<PinnExperiment>(&bad)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("lbfgs_curvature"), "{err}");
 }
 
 #[test]

@@ -27,6 +27,52 @@ pub struct LbfgsConfig {
     pub history_size: usize,
     /// `None` (default): fixed steps of length `lr`; `Some`: a strong-Wolfe line search.
     pub line_search: Option<StrongWolfe>,
+    /// Which curvature pairs are kept (default PyTorch's absolute yᵀs > 1e-10).
+    pub curvature: CurvatureTest,
+}
+
+/// When L-BFGS keeps a curvature pair (s, y) = (x₊ − x, ∇f₊ − ∇f).
+///
+/// PyTorch's `torch.optim.LBFGS` keeps it when yᵀs > 1e-10, a threshold on an absolute scale:
+/// yᵀs scales with the loss, so for losses of about 1e-6 (a trained PINN) most pairs fall
+/// below it and are dropped, and the inverse-Hessian model goes stale. SciPy's L-BFGS-B
+/// (Byrd, Lu, Nocedal & Zhu 1995; `lbfgsb.f`, `mainlb`) keeps it unless
+/// yᵀs ≤ ε_mach·(−∇fᵀs): relative to the decrease the step promised, so the iterates do not
+/// change when the loss is multiplied by a constant.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum CurvatureTest {
+    /// Keep the pair when yᵀs > this (PyTorch: 1e-10).
+    Absolute(f64),
+    /// Keep the pair when yᵀs > this · (−∇fᵀs) (and yᵀs > 0), ∇f the gradient where the step
+    /// started (SciPy's L-BFGS-B: machine epsilon, [`CurvatureTest::SCIPY`]).
+    Relative(f64),
+}
+
+impl CurvatureTest {
+    /// PyTorch's rule: yᵀs > 1e-10.
+    pub const TORCH: CurvatureTest = CurvatureTest::Absolute(1e-10);
+    /// SciPy L-BFGS-B's rule: yᵀs > ε_mach · (−∇fᵀs).
+    pub const SCIPY: CurvatureTest = CurvatureTest::Relative(f64::EPSILON);
+
+    /// Whether the pair with curvature `ys` = yᵀs and initial slope `gs` = ∇fᵀs is kept.
+    pub fn keeps(self, ys: f64, gs: f64) -> bool {
+        match self {
+            CurvatureTest::Absolute(min) => ys > min,
+            CurvatureTest::Relative(r) => ys > 0.0 && ys > r * -gs,
+        }
+    }
+
+    fn threshold(self) -> f64 {
+        match self {
+            CurvatureTest::Absolute(v) | CurvatureTest::Relative(v) => v,
+        }
+    }
+}
+
+impl Default for CurvatureTest {
+    fn default() -> Self {
+        CurvatureTest::TORCH
+    }
 }
 
 impl Default for LbfgsConfig {
@@ -39,6 +85,7 @@ impl Default for LbfgsConfig {
             tolerance_change: 1e-9,
             history_size: 100,
             line_search: None,
+            curvature: CurvatureTest::TORCH,
         }
     }
 }
@@ -53,11 +100,12 @@ impl LbfgsConfig {
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] naming the setting and its value: a negative (or NaN)
-    /// `lr`, `tolerance_grad` or `tolerance_change`, `max_iter` or `history_size` of 0, or
-    /// line-search settings rejected by [`StrongWolfe::validate`].
+    /// `lr`, `tolerance_grad`, `tolerance_change` or curvature threshold, `max_iter` or
+    /// `history_size` of 0, or line-search settings rejected by [`StrongWolfe::validate`].
     pub fn validate(&self) -> Result<()> {
         const WHAT: &str = "LbfgsConfig";
         non_negative(WHAT, "lr", self.lr)?;
+        non_negative(WHAT, "curvature", self.curvature.threshold())?;
         non_negative(WHAT, "tolerance_grad", self.tolerance_grad)?;
         non_negative(WHAT, "tolerance_change", self.tolerance_change)?;
         if self.max_iter == 0 {
@@ -102,6 +150,7 @@ struct History {
 ///
 /// ```text
 /// y = g − g_prev,  s = t·d;  keep (s, y), ρ = 1/yᵀs, H₀ = yᵀs/yᵀy   only when yᵀs > 1e-10
+///            (PyTorch; or SciPy's relative rule, see [`CurvatureTest`])
 /// d = −H·g   by the two-loop recursion over the last `history_size` pairs
 ///            (Nocedal & Wright 2006, Alg. 7.4); d = −g on the very first iteration
 /// t = min(1, 1/‖g‖₁)·lr on the very first iteration, lr afterwards
@@ -269,7 +318,7 @@ impl Lbfgs {
                 let y: Vec<f64> = flat_grad.iter().zip(prev_g).map(|(a, b)| a - b).collect();
                 let s: Vec<f64> = prev_d.iter().map(|v| v * prev_t).collect();
                 let ys = dot(&y, &s);
-                if ys > 1e-10 {
+                if c.curvature.keeps(ys, dot(prev_g, &s)) {
                     if h.old_dirs.len() == c.history_size {
                         h.old_dirs.pop_front();
                         h.old_stps.pop_front();
@@ -354,7 +403,7 @@ fn host_vec(v: &[f64]) -> Tensor {
 /// Every scalar entry of the state.
 const SCALARS: &str = "lr max_iter max_eval tolerance_grad tolerance_change history_size \
     line_search line_search.c1 line_search.c2 line_search.tolerance_change line_search.max_ls \
-    func_evals n_iter t H_diag prev_loss history_len numel";
+    curvature.relative curvature.threshold func_evals n_iter t H_diag prev_loss history_len numel";
 
 impl Optimizer for Lbfgs {
     fn name(&self) -> &'static str {
@@ -403,6 +452,11 @@ impl Optimizer for Lbfgs {
             put("line_search.tolerance_change", ls.tolerance_change);
             put("line_search.max_ls", ls.max_ls as f64);
         }
+        put(
+            "curvature.relative",
+            flag(matches!(c.curvature, CurvatureTest::Relative(_))),
+        );
+        put("curvature.threshold", c.curvature.threshold());
         put("func_evals", h.func_evals as f64);
         put("n_iter", h.n_iter as f64);
         put("H_diag", h.h_diag);
@@ -461,6 +515,12 @@ impl Optimizer for Lbfgs {
         } else {
             None
         };
+        // States written before the curvature rule was stored keep this optimizer's own.
+        let curvature = match r.scalar_opt("curvature.threshold") {
+            None => self.config.curvature,
+            Some(v) if r.flag("curvature.relative")? => CurvatureTest::Relative(v),
+            Some(v) => CurvatureTest::Absolute(v),
+        };
         let config = LbfgsConfig {
             lr: r.scalar("lr")?,
             max_iter: r.count("max_iter")? as usize,
@@ -469,6 +529,7 @@ impl Optimizer for Lbfgs {
             tolerance_change: r.scalar("tolerance_change")?,
             history_size: r.count("history_size")? as usize,
             line_search,
+            curvature,
         };
         config.validate().map_err(|e| r.err(e.to_string()))?;
         if len > config.history_size {

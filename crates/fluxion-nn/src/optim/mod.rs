@@ -86,7 +86,7 @@ mod sgd;
 
 pub use adam::{Adam, AdamConfig, AdamW, AdamWConfig};
 pub use clip::{clip_grad_norm, clip_grad_value};
-pub use lbfgs::{Lbfgs, LbfgsConfig};
+pub use lbfgs::{CurvatureTest, Lbfgs, LbfgsConfig};
 pub use line_search::{cubic_interpolate, LineSearchOutcome, StrongWolfe};
 pub use rmsprop::{RmsProp, RmsPropConfig};
 pub use scheduler::{

@@ -29,6 +29,8 @@ use crate::problem::PinnProblem;
 use crate::reference::{allen_cahn_etdrk4, ALLEN_CAHN_EPS};
 use crate::Result;
 
+use crate::config::LbfgsCurvature;
+
 use super::{
     describe, ActivationKind, Built, InitKind, OptimizerKind, PinnExperiment, Precision,
     ProblemKind, SamplerKind, Scale,
@@ -63,6 +65,7 @@ pub(super) fn defaults(scale: Scale) -> PinnExperiment {
         lbfgs_history: 50,
         lbfgs_tolerance_grad: 1e-9,
         lbfgs_tolerance_change: f64::EPSILON,
+        lbfgs_curvature: LbfgsCurvature::Absolute,
         resample_every: 100,
         max_chunks: 8,
         checkpoint_every: 1_000,

@@ -15,7 +15,9 @@
 //!   `truncated_normal`; here `init = "xavier_truncated_normal"`); in paired paper-scale runs
 //!   the untruncated normal did better for both seeds tried (1234: 1.2e-3 vs 2.0e-2; 7: 7.3e-4
 //!   vs 1.4e-3, docs/REPRODUCTIONS.md), so it stays the default;
-//! - loss MSE_u + MSE_f; L-BFGS with a strong-Wolfe line search, 50 curvature pairs, at most
+//! - loss MSE_u + MSE_f; L-BFGS with a strong-Wolfe line search, 50 curvature pairs kept by
+//!   L-BFGS-B's relative test yᵀs > ε·(−∇Lᵀs) (`lbfgs_curvature = "relative"`; PyTorch's
+//!   absolute yᵀs > 1e-10 drops most pairs once the loss is near 1e-6), at most
 //!   50 000 iterations, with Raissi's ftol = 2.2e-16 (machine ε; for losses below 1 SciPy's
 //!   relative test is this absolute one) ending a step of 100 iterations early. Deviation:
 //!   gtol (max|∇L|) is 1e-9 at paper scale, not SciPy's default 1e-5, which in f64 stops the
@@ -41,6 +43,8 @@ use crate::problem::PinnProblem;
 use crate::reference::{burgers_cole_hopf, raissi_burgers_reference, BURGERS_NU};
 use crate::sampler::PointSet;
 use crate::Result;
+
+use crate::config::LbfgsCurvature;
 
 use super::{
     describe, ActivationKind, Built, InitKind, OptimizerKind, PinnExperiment, Precision,
@@ -75,6 +79,7 @@ pub(super) fn defaults(scale: Scale) -> PinnExperiment {
         lbfgs_history: 50,
         lbfgs_tolerance_grad: if paper { 1e-9 } else { 1e-5 },
         lbfgs_tolerance_change: f64::EPSILON,
+        lbfgs_curvature: LbfgsCurvature::Relative,
         resample_every: 0,
         max_chunks: 8,
         checkpoint_every: 1,

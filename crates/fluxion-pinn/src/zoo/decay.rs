@@ -16,6 +16,8 @@ use crate::problem::PinnProblem;
 use crate::reference::exponential_decay;
 use crate::Result;
 
+use crate::config::LbfgsCurvature;
+
 use super::{
     describe, ActivationKind, Built, InitKind, OptimizerKind, PinnExperiment, Precision,
     ProblemKind, SamplerKind, Scale,
@@ -52,6 +54,7 @@ pub(super) fn tutorial_defaults(scale: Scale) -> PinnExperiment {
         lbfgs_history: 50,
         lbfgs_tolerance_grad: 1e-9,
         lbfgs_tolerance_change: 1e-12,
+        lbfgs_curvature: LbfgsCurvature::Absolute,
         resample_every: 1,
         max_chunks: 8,
         checkpoint_every: 1_000,

@@ -44,7 +44,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::condition::Target;
-use crate::config::{FirstOrder, LbfgsPhase, StepLrConfig, TrainConfig};
+use crate::config::{FirstOrder, LbfgsCurvature, LbfgsPhase, StepLrConfig, TrainConfig};
 use crate::problem::PinnProblem;
 use crate::sampler::SamplerConfig;
 use crate::train::PinnTrainer;
@@ -257,6 +257,10 @@ pub struct PinnExperiment {
     /// L-BFGS stops when the loss changes by less than this in an iteration (SciPy's `ftol`
     /// times max(|L|, 1), which is this absolute value for losses below 1).
     pub lbfgs_tolerance_change: f64,
+    /// Which curvature pairs L-BFGS keeps: `"absolute"` (PyTorch, yᵀs > 1e-10) or
+    /// `"relative"` (SciPy's L-BFGS-B, yᵀs > ε·(−∇Lᵀs)). Optional in TOML (default absolute).
+    #[serde(default)]
+    pub lbfgs_curvature: LbfgsCurvature,
     /// Re-draw stochastic points every this many epochs (1: every epoch; 0: never).
     pub resample_every: usize,
     /// Most row chunks per loss term for data-parallel evaluation (1: one graph per term; see
@@ -462,6 +466,7 @@ impl PinnExperiment {
             tolerance_change: self.lbfgs_tolerance_change,
             lr: 1.0,
             stop_when_converged: true,
+            curvature: self.lbfgs_curvature,
         });
         let checkpoint_every = if checkpoint_dir.is_some() {
             self.checkpoint_every
@@ -547,8 +552,8 @@ fn describe(e: &PinnExperiment) -> String {
     }
     if e.lbfgs_iterations > 0 {
         s += &format!(
-            ", L-BFGS ≤ {} it (history {}, ftol {:e})",
-            e.lbfgs_iterations, e.lbfgs_history, e.lbfgs_tolerance_change
+            ", L-BFGS ≤ {} it (history {}, ftol {:e}, {:?} curvature test)",
+            e.lbfgs_iterations, e.lbfgs_history, e.lbfgs_tolerance_change, e.lbfgs_curvature
         );
     }
     s
