@@ -54,7 +54,7 @@ pub(super) fn tutorial_defaults(scale: Scale) -> PinnExperiment {
         lbfgs_history: 50,
         lbfgs_tolerance_grad: 1e-9,
         lbfgs_tolerance_change: 1e-12,
-        lbfgs_curvature: LbfgsCurvature::Absolute,
+        lbfgs_curvature: LbfgsCurvature::Relative,
         resample_every: 1,
         max_chunks: 8,
         checkpoint_every: 1_000,

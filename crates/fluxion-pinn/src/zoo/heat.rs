@@ -49,7 +49,7 @@ pub(super) fn defaults(scale: Scale) -> PinnExperiment {
         lbfgs_history: 50,
         lbfgs_tolerance_grad: 1e-9,
         lbfgs_tolerance_change: f64::EPSILON,
-        lbfgs_curvature: LbfgsCurvature::Absolute,
+        lbfgs_curvature: LbfgsCurvature::Relative,
         resample_every: 100,
         max_chunks: 8,
         checkpoint_every: 1_000,

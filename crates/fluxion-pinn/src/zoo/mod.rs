@@ -257,8 +257,10 @@ pub struct PinnExperiment {
     /// L-BFGS stops when the loss changes by less than this in an iteration (SciPy's `ftol`
     /// times max(|L|, 1), which is this absolute value for losses below 1).
     pub lbfgs_tolerance_change: f64,
-    /// Which curvature pairs L-BFGS keeps: `"absolute"` (PyTorch, yᵀs > 1e-10) or
-    /// `"relative"` (SciPy's L-BFGS-B, yᵀs > ε·(−∇Lᵀs)). Optional in TOML (default absolute).
+    /// Which curvature pairs L-BFGS keeps: `"relative"` (SciPy's L-BFGS-B, yᵀs > ε·(−∇Lᵀs);
+    /// every zoo problem's default) or `"absolute"` (PyTorch, yᵀs > 1e-10, which drops most
+    /// pairs once the loss nears 1e-6). Optional in TOML: files written before the key existed
+    /// ran, and so keep, the absolute rule.
     #[serde(default)]
     pub lbfgs_curvature: LbfgsCurvature,
     /// Re-draw stochastic points every this many epochs (1: every epoch; 0: never).
