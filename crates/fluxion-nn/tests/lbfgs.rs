@@ -11,15 +11,9 @@ use fluxion_nn::{Error, Lbfgs, LbfgsConfig, Optimizer, StrongWolfe};
 use fluxion_tensor::DType;
 use reference::{quadratic, t, values};
 
-/// Chained Rosenbrock f(x) = Σᵢ 100(xᵢ₊₁ − xᵢ²)² + (1 − xᵢ)², built with Var ops.
+/// Chained Rosenbrock f(x) = Σᵢ 100(xᵢ₊₁ − xᵢ²)² + (1 − xᵢ)².
 fn rosenbrock(x: &Var) -> Var {
-    let n = x.elem_count();
-    let a = x.narrow(0, 0, n - 1).unwrap();
-    let b = x.narrow(0, 1, n - 1).unwrap();
-    let valley = b.sub(&a.square().unwrap()).unwrap().square().unwrap();
-    let slope = a.rsub_scalar(1.0).unwrap().square().unwrap();
-    let terms = valley.mul_scalar(100.0).unwrap().add(&slope).unwrap();
-    terms.sum_all().unwrap()
+    reference::rosenbrock_scaled(x, 1.0)
 }
 
 /// The closure L-BFGS calls: zero the gradient, evaluate, backward, return the loss.

@@ -12,18 +12,7 @@ mod reference;
 
 use fluxion_autodiff::Var;
 use fluxion_nn::{CurvatureTest, Lbfgs, LbfgsConfig, Optimizer, StrongWolfe};
-use reference::t;
-
-/// c · Σᵢ 100(xᵢ₊₁ − xᵢ²)² + (1 − xᵢ)².
-fn scaled_rosenbrock(x: &Var, c: f64) -> Var {
-    let n = x.elem_count();
-    let a = x.narrow(0, 0, n - 1).unwrap();
-    let b = x.narrow(0, 1, n - 1).unwrap();
-    let valley = b.sub(&a.square().unwrap()).unwrap().square().unwrap();
-    let slope = a.rsub_scalar(1.0).unwrap().square().unwrap();
-    let terms = valley.mul_scalar(100.0).unwrap().add(&slope).unwrap();
-    terms.sum_all().unwrap().mul_scalar(c).unwrap()
-}
+use reference::{rosenbrock_scaled, t};
 
 /// Runs `iterations` L-BFGS iterations (history 5, strong Wolfe, no tolerances) on the
 /// 10-d Rosenbrock scaled by `c` from (−1.2, 1, …); returns every iterate, the optimizer
@@ -49,7 +38,7 @@ fn run(c: f64, curvature: CurvatureTest, iterations: usize) -> (Vec<Vec<f64>>, L
     for _ in 0..iterations {
         opt.step_with(&mut || {
             x.zero_grad();
-            let loss = scaled_rosenbrock(&x, c);
+            let loss = rosenbrock_scaled(&x, c);
             loss.backward()?;
             Ok(loss.tensor().to_scalar::<f64>()?)
         })

@@ -1,6 +1,6 @@
-//! For tests/optim.rs: a quadratic whose gradients come from autodiff, independent scalar
-//! re-implementations of PyTorch's update rules (plain f64 loops over the documented
-//! formulas), and compact optimizer settings.
+//! For tests/optim.rs and the L-BFGS tests: a quadratic and the Rosenbrock function with
+//! gradients from autodiff, independent scalar re-implementations of PyTorch's update rules
+//! (plain f64 loops over the documented formulas), and compact optimizer settings.
 #![allow(dead_code)]
 
 use fluxion_autodiff::Var;
@@ -318,4 +318,16 @@ pub fn assert_differs(label: &str, a: &[Vec<f64>], b: &[Vec<f64>]) {
         .map(|(x, y)| (x - y).abs())
         .fold(0.0, f64::max);
     assert!(d > 1e-4, "{label}: trajectory barely differs ({d})");
+}
+
+/// Chained Rosenbrock c · Σᵢ 100(xᵢ₊₁ − xᵢ²)² + (1 − xᵢ)², built with Var ops (for the
+/// L-BFGS tests; multiplying by c = 1 changes no bit).
+pub fn rosenbrock_scaled(x: &Var, c: f64) -> Var {
+    let n = x.elem_count();
+    let a = x.narrow(0, 0, n - 1).unwrap();
+    let b = x.narrow(0, 1, n - 1).unwrap();
+    let valley = b.sub(&a.square().unwrap()).unwrap().square().unwrap();
+    let slope = a.rsub_scalar(1.0).unwrap().square().unwrap();
+    let terms = valley.mul_scalar(100.0).unwrap().add(&slope).unwrap();
+    terms.sum_all().unwrap().mul_scalar(c).unwrap()
 }
