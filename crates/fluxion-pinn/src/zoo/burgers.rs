@@ -20,9 +20,10 @@
 //!   absolute yᵀs > 1e-10 drops most pairs once the loss is near 1e-6), at most
 //!   50 000 iterations, with Raissi's ftol = 2.2e-16 (machine ε; for losses below 1 SciPy's
 //!   relative test is this absolute one) ending a step of 100 iterations early. Deviation:
-//!   gtol (max|∇L|) is 1e-9 at paper scale, not SciPy's default 1e-5, which in f64 stops the
-//!   run after ≈ 5 300 iterations at a relative error of 8e-3 (docs/REPRODUCTIONS.md); at
-//!   1e-9 runs go on for 12 000–16 000 iterations to 7e-4 – 1.2e-3 for most seeds;
+//!   gtol (max|∇L|) is 1e-9 at paper scale, not SciPy's default 1e-5: with the relative
+//!   curvature test max|∇L| is already 4.5–5.2e-6 after 20 000 iterations while the loss is
+//!   still falling (and with the absolute test 1e-5 stopped runs after ≈ 5 300 iterations at
+//!   a relative error of 8e-3; docs/REPRODUCTIONS.md);
 //! - the metric: relative L2 error over the 256 × 100 grid x = linspace(−1, 1, 256),
 //!   t = linspace(0, 0.99, 100) against the Cole–Hopf solution
 //!   ([`crate::reference::raissi_burgers_reference`]); the paper reports 6.7e-4.
