@@ -29,9 +29,11 @@
 //!   ([`crate::reference::raissi_burgers_reference`]); the paper reports 6.7e-4.
 //!
 //! **Precision: f64.** Raissi's TensorFlow code ran the network in f32 with SciPy's f64
-//! L-BFGS-B on top; here the whole L-BFGS (curvature pairs, line search) sees the network's
-//! own dtype, and at losses of 1e-6 to 1e-7 f32 gradient differences carry too few digits
-//! for the curvature pairs, so the run would stall early. On the CPU f64 costs about twice f32.
+//! L-BFGS-B on top. Here too the L-BFGS algebra is f64 whatever the network's dtype, but the
+//! loss, its gradients and the parameter updates are in that dtype; at losses of 1e-6 to 1e-7
+//! the gradient differences y = ∇L₊ − ∇L of an f32 network keep few significant digits, so
+//! f64 is the default (an expectation: `--set precision=f32` has not been run at paper scale
+//! with the relative curvature test). On the CPU f64 costs about twice f32.
 //!
 //! Smoke scale: N_f = 2 000 and at most 500 L-BFGS iterations — a check that the pipeline
 //! trains, not the paper's number.
