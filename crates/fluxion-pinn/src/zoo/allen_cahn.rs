@@ -24,12 +24,11 @@
 use std::f64::consts::PI;
 
 use crate::condition::{Condition, Target};
+use crate::config::LbfgsCurvature;
 use crate::geometry::Domain;
 use crate::problem::PinnProblem;
 use crate::reference::{allen_cahn_etdrk4, ALLEN_CAHN_EPS};
 use crate::Result;
-
-use crate::config::LbfgsCurvature;
 
 use super::{
     describe, ActivationKind, Built, InitKind, OptimizerKind, PinnExperiment, Precision,

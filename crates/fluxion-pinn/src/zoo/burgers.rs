@@ -14,7 +14,8 @@
 //!   Deviation: the code's `xavier_init` truncates the normal at ±2σ (TensorFlow 1's
 //!   `truncated_normal`; here `init = "xavier_truncated_normal"`); in paired paper-scale runs
 //!   the untruncated normal did better for both seeds tried (1234: 1.2e-3 vs 2.0e-2; 7: 7.3e-4
-//!   vs 1.4e-3, docs/REPRODUCTIONS.md), so it stays the default;
+//!   vs 1.4e-3, docs/REPRODUCTIONS.md; runs made with PyTorch's curvature test, below), so it
+//!   stays the default;
 //! - loss MSE_u + MSE_f; L-BFGS with a strong-Wolfe line search, 50 curvature pairs kept by
 //!   L-BFGS-B's relative test yᵀs > ε·(−∇Lᵀs) (`lbfgs_curvature = "relative"`; PyTorch's
 //!   absolute yᵀs > 1e-10 drops most pairs once the loss is near 1e-6), at most
@@ -41,13 +42,12 @@
 use std::f64::consts::PI;
 
 use crate::condition::{Condition, Target};
+use crate::config::LbfgsCurvature;
 use crate::geometry::Domain;
 use crate::problem::PinnProblem;
 use crate::reference::{burgers_cole_hopf, raissi_burgers_reference, BURGERS_NU};
 use crate::sampler::PointSet;
 use crate::Result;
-
-use crate::config::LbfgsCurvature;
 
 use super::{
     describe, ActivationKind, Built, InitKind, OptimizerKind, PinnExperiment, Precision,

@@ -11,12 +11,11 @@
 //! The error is measured on 501 evenly spaced points of [0, 5].
 
 use crate::condition::{Condition, Target};
+use crate::config::LbfgsCurvature;
 use crate::geometry::{Domain, Side};
 use crate::problem::PinnProblem;
 use crate::reference::exponential_decay;
 use crate::Result;
-
-use crate::config::LbfgsCurvature;
 
 use super::{
     describe, ActivationKind, Built, InitKind, OptimizerKind, PinnExperiment, Precision,

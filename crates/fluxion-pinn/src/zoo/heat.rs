@@ -9,12 +9,11 @@
 use std::f64::consts::PI;
 
 use crate::condition::{Condition, Target};
+use crate::config::LbfgsCurvature;
 use crate::geometry::{Domain, Region};
 use crate::problem::PinnProblem;
 use crate::reference::heat_sine_mode;
 use crate::Result;
-
-use crate::config::LbfgsCurvature;
 
 use super::{
     describe, ActivationKind, Built, InitKind, OptimizerKind, PinnExperiment, Precision,
