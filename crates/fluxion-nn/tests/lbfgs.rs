@@ -30,19 +30,11 @@ fn closure_for<'a>(
 }
 
 fn start(n: usize) -> Var {
-    let v: Vec<f64> = (0..n)
-        .map(|i| if i % 2 == 0 { -1.2 } else { 1.0 })
-        .collect();
-    Var::leaf(t(v, &[n]))
+    reference::rosenbrock_start(n)
 }
 
 fn max_error_from_ones(x: &Var) -> f64 {
-    x.tensor()
-        .to_vec::<f64>()
-        .unwrap()
-        .iter()
-        .map(|v| (v - 1.0).abs())
-        .fold(0.0, f64::max)
+    reference::max_error_from_ones(&x.tensor().to_vec::<f64>().unwrap())
 }
 
 /// Minimises Rosenbrock from (−1.2, 1, −1.2, …) with the strong-Wolfe search, calling

@@ -12,17 +12,13 @@ mod reference;
 
 use fluxion_autodiff::Var;
 use fluxion_nn::{CurvatureTest, Lbfgs, LbfgsConfig, Optimizer, StrongWolfe};
-use reference::{rosenbrock_scaled, t};
+use reference::{max_error_from_ones, rosenbrock_scaled, rosenbrock_start, t};
 
 /// Runs `iterations` L-BFGS iterations (history 5, strong Wolfe, no tolerances) on the
 /// 10-d Rosenbrock scaled by `c` from (−1.2, 1, …); returns every iterate, the optimizer
 /// and max|x − 1| at the end.
 fn run(c: f64, curvature: CurvatureTest, iterations: usize) -> (Vec<Vec<f64>>, Lbfgs, f64) {
-    let n = 10;
-    let x0: Vec<f64> = (0..n)
-        .map(|i| if i % 2 == 0 { -1.2 } else { 1.0 })
-        .collect();
-    let x = Var::leaf(t(x0, &[n]));
+    let x = rosenbrock_start(10);
     let config = LbfgsConfig {
         max_iter: 1,
         max_eval: Some(100),
@@ -45,12 +41,7 @@ fn run(c: f64, curvature: CurvatureTest, iterations: usize) -> (Vec<Vec<f64>>, L
         .unwrap();
         iterates.push(x.tensor().to_vec::<f64>().unwrap());
     }
-    let err = iterates
-        .last()
-        .unwrap()
-        .iter()
-        .map(|v| (v - 1.0).abs())
-        .fold(0.0, f64::max);
+    let err = max_error_from_ones(iterates.last().unwrap());
     (iterates, opt, err)
 }
 

@@ -331,3 +331,16 @@ pub fn rosenbrock_scaled(x: &Var, c: f64) -> Var {
     let terms = valley.mul_scalar(100.0).unwrap().add(&slope).unwrap();
     terms.sum_all().unwrap().mul_scalar(c).unwrap()
 }
+
+/// Rosenbrock's classic start (−1.2, 1, −1.2, 1, …) in `n` dimensions.
+pub fn rosenbrock_start(n: usize) -> Var {
+    let v: Vec<f64> = (0..n)
+        .map(|i| if i % 2 == 0 { -1.2 } else { 1.0 })
+        .collect();
+    Var::leaf(t(v, &[n]))
+}
+
+/// max|xᵢ − 1|: the distance from Rosenbrock's minimiser.
+pub fn max_error_from_ones(x: &[f64]) -> f64 {
+    x.iter().map(|v| (v - 1.0).abs()).fold(0.0, f64::max)
+}
